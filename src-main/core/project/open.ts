@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SonoError } from '../errors.js';
+import { markInterruptedRuns } from './runs.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { translateStorageError } from './storage-errors.js';
 
@@ -55,7 +56,7 @@ export function openProject(dirArg: string, options: OpenOptions = {}): Project 
     else assertKnownVersion(db, dir);
     const salt = options.readonly ? readMeta(db, 'salt') ?? '' : ensureSalt(db);
     mkdirSync(join(dir, IMAGES_DIR), { recursive: true });
-    return {
+    const project: Project = {
       dir,
       db,
       salt,
@@ -63,6 +64,8 @@ export function openProject(dirArg: string, options: OpenOptions = {}): Project 
         if (db.open) db.close();
       },
     };
+    if (!options.readonly) markInterruptedRuns(project);
+    return project;
   } catch (e) {
     db.close();
     throw translateStorageError(e, dbPath);
