@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * The one API contract between the UI and the backend. Electron IPC and the browser bridge both route
+ * every call through `dispatch` (dispatch.ts), which validates the input against these schemas, so
+ * no handler ever sees unchecked data. The renderer imports only the types below (`import type`), never
+ * zod or the backend.
+ */
+
+const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const text = (max: number) => z.string().max(max);
+const path = text(4096).min(1);
+const coord = z.number().finite().min(-1e7).max(1e7);
+
+export const BoxSchema = z.object({ x: coord, y: coord, w: coord, h: coord }).strict();
+export const SplitSchema = z.enum(['train', 'val', 'test']);
+export const FormatSchema = z.enum(['coco', 'voc', 'yolo', 'csv']);
+
+export const ImageFilterSchema = z
+  .object({
+    unannotated: z.boolean().optional(),
+    split: z.enum(['train', 'val', 'test', 'none']).optional(),
+    subject: text(200).optional(),
+    search: text(500).optional(),
+    failuresOfRun: text(100).optional(),
+    failureBelow: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+
+const empty = z.object({}).strict();
+
+export const contract = {
+  'project.info': { input: empty },
+  'images.list': {
+    input: z
+      .object({ offset: z.number().int().min(0).max(1e9), limit: z.number().int().min(1).max(1000), filter: ImageFilterSchema.optional() })
+      .strict(),
+  },
+  'images.get': { input: z.object({ imageId: id }).strict() },
+  'images.setSplit': { input: z.object({ imageIds: z.array(id).max(100_000), split: SplitSchema.nullable() }).strict() },
+  'categories.list': { input: empty },
+  'categories.ensure': { input: z.object({ name: text(100).min(1) }).strict() },
+  'annotations.list': { input: z.object({ imageId: id }).strict() },
+  'annotations.create': { input: z.object({ imageId: id, categoryId: id, box: BoxSchema }).strict() },
+  'annotations.update': { input: z.object({ annotationId: id, box: BoxSchema.optional(), categoryId: id.optional() }).strict() },
+  'annotations.delete': { input: z.object({ annotationId: id }).strict() },
+  'edits.undo': { input: z.object({ imageId: id }).strict() },
+  'edits.redo': { input: z.object({ imageId: id }).strict() },
+  'edits.state': { input: z.object({ imageId: id }).strict() },
+  'import.run': {
+    input: z
+      .object({ paths: z.array(path).min(1).max(10_000), annotations: z.object({ format: FormatSchema, path }).strict().optional() })
+      .strict(),
+  },
+  'export.run': { input: z.object({ format: FormatSchema, out: path }).strict() },
+  'runs.list': { input: empty },
+} as const;
+
+export type ApiMethod = keyof typeof contract;
+export type ApiInput<M extends ApiMethod> = z.input<(typeof contract)[M]['input']>;
+
+/** Errors cross the wire as data: a code to branch on and a message that names the object and the problem. */
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  subject?: string;
+}
+
+/** Progress of long work (imports now; training and detection later), pushed to the UI as events. */
+export interface ProgressEvent {
+  type: 'progress';
+  job: string;
+  phase: string;
+  done: number;
+  total: number;
+  detail?: string;
+}
+
+export const API_METHODS = Object.keys(contract) as ApiMethod[];

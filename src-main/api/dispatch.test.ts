@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ensureCategory, insertImage, openProject, type Project } from '../core/project/index.js';
+import { API_METHODS } from './contract.js';
+import { dispatch } from './dispatch.js';
+import { createService, type Service } from './service.js';
+
+let dir: string;
+let project: Project;
+let service: Service;
+let imageId: number;
+let categoryId: number;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sonotl-api-'));
+  project = openProject(join(dir, 'p'), { create: true });
+  service = createService({ project, author: 'tester' });
+  imageId = insertImage(project, {
+    sourceSha256: 'a'.repeat(64),
+    frame: 0,
+    fileSha256: 'a'.repeat(64),
+    fileExt: 'png',
+    originalName: 'a.png',
+    width: 100,
+    height: 50,
+    channels: 1,
+    bitDepth: 8,
+    subject: null,
+    split: null,
+    modality: 'US',
+    metadata: {},
+  });
+  categoryId = ensureCategory(project, 'kidney');
+});
+
+afterEach(() => {
+  project.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('dispatch', () => {
+  it('implements every method of the contract', () => {
+    expect(Object.keys(service).sort()).toEqual([...API_METHODS].sort());
+  });
+
+  it('creates, lists, undoes and redoes through the contract', async () => {
+    const created = await dispatch(service, 'annotations.create', { imageId, categoryId, box: { x: 1, y: 2, w: 3, h: 4 } });
+    expect(created).toMatchObject({ ok: true, value: { x: 1, y: 2, w: 3, h: 4, author: 'tester' } });
+    expect(await dispatch(service, 'annotations.list', { imageId })).toMatchObject({ ok: true, value: [{ x: 1 }] });
+    expect(await dispatch(service, 'edits.undo', { imageId })).toMatchObject({ ok: true, value: { canUndo: false, canRedo: true } });
+    expect(await dispatch(service, 'annotations.list', { imageId })).toMatchObject({ ok: true, value: [] });
+    await dispatch(service, 'edits.redo', { imageId });
+    expect(await dispatch(service, 'annotations.list', { imageId })).toMatchObject({ ok: true, value: [{ x: 1 }] });
+  });
+
+  it('refuses unknown methods, wrong types, missing and extra fields, and huge strings before any handler runs', async () => {
+    expect(await dispatch(service, 'fs.readFile', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_METHOD' } });
+    expect(await dispatch(service, '__proto__', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_METHOD' } });
+    const wrongType = await dispatch(service, 'annotations.create', { imageId: '1', categoryId, box: { x: 1, y: 2, w: 3, h: 4 } });
+    expect(wrongType).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    expect(wrongType.ok ? '' : wrongType.error.message).toMatch(/^annotations\.create: imageId: /);
+    expect(await dispatch(service, 'annotations.create', { imageId, categoryId })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    expect(await dispatch(service, 'annotations.list', { imageId, extra: 1 })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    expect(await dispatch(service, 'categories.ensure', { name: 'x'.repeat(10_000) })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    expect(await dispatch(service, 'images.list', { offset: 0, limit: 1e6 })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    expect(await dispatch(service, 'annotations.create', { imageId, categoryId, box: { x: NaN, y: 0, w: 1, h: 1 } })).toMatchObject({
+      ok: false,
+    });
+    expect(await dispatch(service, 'annotations.list', { imageId })).toMatchObject({ ok: true, value: [] });
+  });
+
+  it('turns core errors into coded messages that name the object', async () => {
+    const r = await dispatch(service, 'annotations.create', { imageId: 999, categoryId, box: { x: 1, y: 2, w: 3, h: 4 } });
+    expect(r).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'image 999 is not in this project', subject: '999' } });
+    const outside = await dispatch(service, 'annotations.create', { imageId, categoryId, box: { x: 90, y: 0, w: 30, h: 4 } });
+    expect(outside.ok ? '' : outside.error.message).toMatch(/outside the 100x50 image/);
+  });
+});

@@ -1,0 +1,115 @@
+import { existsSync, lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { readCoco, readCsv, readVoc, readYolo, readYoloClasses } from '../io/index.js';
+import type { AnnotatedImage, AnnotationFormat, BoxRecord, InputIssue } from '../io/types.js';
+
+/** Annotation files larger than this are refused before reading (hostile or mistaken input). */
+export const MAX_ANNOTATION_BYTES = 200 * 1024 * 1024;
+
+/**
+ * Annotations loaded from one source, keyed by the image name they were written for. YOLO stores
+ * normalised coordinates, so its boxes can only be resolved once the image size is known: for YOLO the
+ * source keeps the label files and resolves them per image.
+ */
+export interface AnnotationSource {
+  /** Where names written in the annotations are relative to. */
+  baseDir: string;
+  images: Map<string, AnnotatedImage>;
+  boxes: Map<string, BoxRecord[]>;
+  issues: InputIssue[];
+  yolo?: { dir: string; classNames: string[]; labels: Map<string, string> };
+}
+
+export function loadAnnotationSource(format: AnnotationFormat, path: string): AnnotationSource {
+  const abs = resolve(path);
+  const source: AnnotationSource = { baseDir: abs, images: new Map(), boxes: new Map(), issues: [] };
+  if (!existsSync(abs)) {
+    source.issues.push({ file: path, reason: `no such ${format === 'voc' || format === 'yolo' ? 'folder' : 'file'}` });
+    return source;
+  }
+  if (format === 'coco' || format === 'csv') {
+    source.baseDir = dirname(abs);
+    const text = readText(abs, path, source.issues);
+    if (text !== null) add(source, format === 'coco' ? readCoco(text, path) : readCsv(text, path));
+  } else if (format === 'voc') {
+    for (const file of listFiles(abs, '.xml')) {
+      const text = readText(file, file, source.issues);
+      if (text !== null) add(source, readVoc(text, file));
+    }
+  } else {
+    const classesFile = join(abs, 'classes.txt');
+    if (!existsSync(classesFile)) {
+      source.issues.push({ file: path, reason: 'YOLO folder has no classes.txt naming the class ids' });
+      return source;
+    }
+    const classNames = readYoloClasses(readFileSync(classesFile, 'utf8'));
+    const labels = new Map<string, string>();
+    for (const file of listFiles(abs, '.txt')) {
+      if (file === classesFile) continue;
+      labels.set(relative(abs, file).split(sep).join('/').replace(/\.txt$/i, ''), file);
+    }
+    source.yolo = { dir: abs, classNames, labels };
+  }
+  return source;
+}
+
+function readText(abs: string, shown: string, issues: InputIssue[]): string | null {
+  try {
+    if (statSync(abs).size > MAX_ANNOTATION_BYTES) {
+      issues.push({ file: shown, reason: `larger than ${MAX_ANNOTATION_BYTES / 1024 / 1024} MB; refusing to read it` });
+      return null;
+    }
+    return readFileSync(abs, 'utf8');
+  } catch (e) {
+    issues.push({ file: shown, reason: `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})` });
+    return null;
+  }
+}
+
+function add(source: AnnotationSource, result: { set: { images: AnnotatedImage[]; boxes: BoxRecord[] }; issues: InputIssue[] }): void {
+  source.issues.push(...result.issues);
+  for (const img of result.set.images) source.images.set(img.fileName, img);
+  for (const box of result.set.boxes) {
+    const list = source.boxes.get(box.fileName);
+    if (list) list.push(box);
+    else source.boxes.set(box.fileName, [box]);
+  }
+}
+
+/** Files with the extension below a folder, without following links. */
+function listFiles(dir: string, ext: string): string[] {
+  const out: string[] = [];
+  const visit = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      if (name.startsWith('.')) continue;
+      const p = join(d, name);
+      const st = lstatSync(p);
+      if (st.isDirectory()) visit(p);
+      else if (st.isFile() && extname(name).toLowerCase() === ext) out.push(p);
+    }
+  };
+  visit(dir);
+  return out.sort();
+}
+
+/** The YOLO boxes of one image, once its size is known; issues go to the given list. */
+export function yoloBoxesFor(
+  source: AnnotationSource,
+  image: { rel: string; width: number; height: number },
+  used: Set<string>,
+  issues: InputIssue[],
+): BoxRecord[] {
+  const yolo = source.yolo;
+  if (!yolo) return [];
+  const stem = image.rel.replace(/\.[^./]+$/, '');
+  const candidates = [stem, basename(stem), `labels/${basename(stem)}`];
+  for (const key of candidates) {
+    const file = yolo.labels.get(key);
+    if (!file) continue;
+    used.add(key);
+    const result = readYolo(readFileSync(file, 'utf8'), file, { fileName: image.rel, width: image.width, height: image.height }, yolo.classNames);
+    issues.push(...result.issues);
+    return result.set.boxes;
+  }
+  return [];
+}
