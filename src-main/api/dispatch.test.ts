@@ -19,6 +19,7 @@ beforeEach(() => {
   service = createService({ project, author: 'tester' });
   imageId = insertImage(project, {
     sourceSha256: 'a'.repeat(64),
+    sourceName: 'x.png',
     frame: 0,
     fileSha256: 'a'.repeat(64),
     fileExt: 'png',

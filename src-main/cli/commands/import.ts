@@ -69,6 +69,7 @@ function printReport(report: ImportReport, json: boolean): void {
   console.log(
     `imported ${report.imagesAdded} new images (${report.imagesAlreadyPresent} already present) and ${report.boxesAdded} boxes (${report.boxesAlreadyPresent} already present) from ${report.filesSeen} files`,
   );
+  for (const d of report.sameContent) console.log(`  note: ${d.file} has the same content as ${d.sameAs} (kept both; keep them in one split)`);
   if (report.issues.length > 0) {
     console.log(`${report.issues.length} not imported:`);
     for (const i of report.issues) console.log(`  ${i.file}: ${i.reason}`);

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { readCoco, readCsv, readVoc, readYolo, readYoloClasses } from '../io/index.js';
-import type { AnnotatedImage, AnnotationFormat, BoxRecord, InputIssue } from '../io/types.js';
+import type { AnnotatedImage, AnnotationFormat, AnnotationSet, BoxRecord, InputIssue } from '../io/types.js';
 
 /** Annotation files larger than this are refused before reading (hostile or mistaken input). */
 export const MAX_ANNOTATION_BYTES = 200 * 1024 * 1024;
@@ -16,13 +16,15 @@ export interface AnnotationSource {
   baseDir: string;
   images: Map<string, AnnotatedImage>;
   boxes: Map<string, BoxRecord[]>;
+  /** Category names in the file's order, so the project keeps that order (and its colours). */
+  categories: string[];
   issues: InputIssue[];
   yolo?: { dir: string; classNames: string[]; labels: Map<string, string> };
 }
 
 export function loadAnnotationSource(format: AnnotationFormat, path: string): AnnotationSource {
   const abs = resolve(path);
-  const source: AnnotationSource = { baseDir: abs, images: new Map(), boxes: new Map(), issues: [] };
+  const source: AnnotationSource = { baseDir: abs, images: new Map(), boxes: new Map(), categories: [], issues: [] };
   if (!existsSync(abs)) {
     source.issues.push({ file: path, reason: `no such ${format === 'voc' || format === 'yolo' ? 'folder' : 'file'}` });
     return source;
@@ -49,6 +51,7 @@ export function loadAnnotationSource(format: AnnotationFormat, path: string): An
       labels.set(relative(abs, file).split(sep).join('/').replace(/\.txt$/i, ''), file);
     }
     source.yolo = { dir: abs, classNames, labels };
+    source.categories = [...classNames];
   }
   return source;
 }
@@ -66,8 +69,9 @@ function readText(abs: string, shown: string, issues: InputIssue[]): string | nu
   }
 }
 
-function add(source: AnnotationSource, result: { set: { images: AnnotatedImage[]; boxes: BoxRecord[] }; issues: InputIssue[] }): void {
+function add(source: AnnotationSource, result: { set: AnnotationSet; issues: InputIssue[] }): void {
   source.issues.push(...result.issues);
+  for (const c of result.set.categories) if (!source.categories.includes(c)) source.categories.push(c);
   for (const img of result.set.images) source.images.set(img.fileName, img);
   for (const box of result.set.boxes) {
     const list = source.boxes.get(box.fileName);

@@ -5,7 +5,7 @@ import type { AnnotatedImage, AnnotationFormat, BoxRecord, InputIssue } from '..
 import { insertImportedBox, normaliseBox } from '../project/annotations.js';
 import { storeBlob } from '../project/blobs.js';
 import { ensureCategory } from '../project/categories.js';
-import { findBySource, insertImage, type ImageRecord } from '../project/images.js';
+import { findBySource, findSameContent, insertImage, type ImageRecord } from '../project/images.js';
 import type { Project } from '../project/open.js';
 import { translateStorageError } from '../project/storage-errors.js';
 import { sha256Hex, subjectFromPatientId } from '../util/hash.js';
@@ -35,6 +35,12 @@ export interface ImportReport {
   boxesAlreadyPresent: number;
   /** Files or items that were not imported, each with its reason; everything else was. */
   issues: InputIssue[];
+  /**
+   * New images whose content equals an image already in the project under another name. They are
+   * imported (their boxes may differ), but they would leak between subject-wise splits, so they are
+   * reported.
+   */
+  sameContent: Array<{ file: string; sameAs: string }>;
   cancelled: boolean;
 }
 
@@ -52,6 +58,7 @@ export async function importInputs(project: Project, inputs: readonly string[], 
     boxesAdded: 0,
     boxesAlreadyPresent: 0,
     issues: [],
+    sameContent: [],
     cancelled: false,
   };
   const collected = collectImageFiles(inputs);
@@ -71,6 +78,15 @@ export async function importInputs(project: Project, inputs: readonly string[], 
     }
   }
   const usedYoloLabels = new Set<string>();
+  // The source's categories are created in the file's order (which fixes their colours), but only once a
+  // box is actually imported: a file whose every box is refused leaves the project unchanged.
+  const categories = new Map<string, number>();
+  const categoryId = (name: string): number => {
+    if (categories.size === 0) for (const c of source?.categories ?? []) categories.set(c, ensureCategory(project, c));
+    let id = categories.get(name);
+    if (id === undefined) categories.set(name, (id = ensureCategory(project, name)));
+    return id;
+  };
   const author = options.author ?? 'import';
 
   for (let i = 0; i < files.length; i++) {
@@ -81,7 +97,7 @@ export async function importInputs(project: Project, inputs: readonly string[], 
     const file = files[i];
     options.onProgress?.({ done: i, total: files.length, file: file.rel });
     try {
-      await importOne(project, file, source, names, usedYoloLabels, author, report);
+      await importOne(project, file, source, names, usedYoloLabels, author, report, categoryId);
     } catch (e) {
       const err = translateStorageError(e, project.dir);
       // Storage failures (disk full, read-only) stop the import: every later file would fail the same way.
@@ -117,10 +133,11 @@ async function importOne(
   usedYoloLabels: Set<string>,
   author: string,
   report: ImportReport,
+  categoryId: (name: string) => number,
 ): Promise<void> {
   const bytes = readFileSync(file.abs);
   const sha = sha256Hex(bytes);
-  const existing = findBySource(project, sha);
+  const existing = findBySource(project, sha, file.rel);
   const decoded = existing.length > 0 ? [] : await decodeImage(bytes, file.rel);
   const frameCount = existing.length > 0 ? existing.length : decoded.length;
 
@@ -176,8 +193,11 @@ async function importOne(
         fillMissing(project, fr.existing, fr.annotated);
       } else {
         const d = fr.decoded!;
+        const twin = fr.frame === 0 ? findSameContent(project, sha, file.rel) : undefined;
+        if (twin) report.sameContent.push({ file: file.rel, sameAs: twin.sourceName });
         imageId = insertImage(project, {
           sourceSha256: sha,
+          sourceName: file.rel,
           frame: fr.frame,
           fileSha256: sha256Hex(d.stored.bytes),
           fileExt: d.stored.ext,
@@ -194,8 +214,7 @@ async function importOne(
         report.imagesAdded++;
       }
       for (const b of fr.boxes) {
-        const categoryId = ensureCategory(project, b.category);
-        if (insertImportedBox(project, imageId, categoryId, b.box, author)) report.boxesAdded++;
+        if (insertImportedBox(project, imageId, categoryId(b.category), b.box, author)) report.boxesAdded++;
         else report.boxesAlreadyPresent++;
       }
     }

@@ -8,6 +8,8 @@ export type Split = 'train' | 'val' | 'test';
 export interface ImageRecord {
   id: number;
   sourceSha256: string;
+  /** The path the image was imported under (below the folder given), without a frame suffix. */
+  sourceName: string;
   frame: number;
   fileSha256: string;
   fileExt: string;
@@ -34,6 +36,7 @@ export type NewImage = Omit<ImageRecord, 'id' | 'createdAt' | 'relPath'>;
 interface ImageRow {
   id: number;
   source_sha256: string;
+  source_name: string;
   frame: number;
   file_sha256: string;
   file_ext: string;
@@ -54,6 +57,7 @@ function fromRow(r: ImageRow): ImageSummary {
   return {
     id: r.id,
     sourceSha256: r.source_sha256,
+    sourceName: r.source_name,
     frame: r.frame,
     fileSha256: r.file_sha256,
     fileExt: r.file_ext,
@@ -76,12 +80,13 @@ function fromRow(r: ImageRow): ImageSummary {
 export function insertImage(project: Project, img: NewImage): number {
   const info = project.db
     .prepare(
-      `INSERT INTO images (source_sha256, frame, file_sha256, file_ext, original_name, width, height, channels,
+      `INSERT INTO images (source_sha256, source_name, frame, file_sha256, file_ext, original_name, width, height, channels,
          bit_depth, subject, split, modality, metadata, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       img.sourceSha256,
+      img.sourceName,
       img.frame,
       img.fileSha256,
       img.fileExt,
@@ -99,12 +104,20 @@ export function insertImage(project: Project, img: NewImage): number {
   return Number(info.lastInsertRowid);
 }
 
-/** The frames already imported from a source file, by frame number. */
-export function findBySource(project: Project, sourceSha256: string): ImageRecord[] {
+/** The frames already imported from this file content under this name, by frame number. */
+export function findBySource(project: Project, sourceSha256: string, sourceName: string): ImageRecord[] {
   const rows = project.db
-    .prepare('SELECT * FROM images WHERE source_sha256 = ? ORDER BY frame')
-    .all(sourceSha256) as ImageRow[];
+    .prepare('SELECT * FROM images WHERE source_sha256 = ? AND source_name = ? ORDER BY frame')
+    .all(sourceSha256, sourceName) as ImageRow[];
   return rows.map(fromRow);
+}
+
+/** Another image with the same content imported under a different name, if any. */
+export function findSameContent(project: Project, sourceSha256: string, exceptName: string): ImageRecord | undefined {
+  const row = project.db
+    .prepare('SELECT * FROM images WHERE source_sha256 = ? AND source_name != ? ORDER BY id LIMIT 1')
+    .get(sourceSha256, exceptName) as ImageRow | undefined;
+  return row ? fromRow(row) : undefined;
 }
 
 export function getImage(project: Project, id: number): ImageSummary {

@@ -49,6 +49,7 @@ function reopen(p: Project): Project {
 function image(name: string, extra: Partial<NewImage> = {}): NewImage {
   return {
     sourceSha256: name.padEnd(64, '0'),
+    sourceName: name,
     frame: 0,
     fileSha256: name.padEnd(64, '0'),
     fileExt: 'png',

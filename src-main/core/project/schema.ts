@@ -13,9 +13,12 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE images (
     id            INTEGER PRIMARY KEY,
-    -- sha256 of the bytes the image came from (a PNG, a JPEG, a whole DICOM file) and the frame within
-    -- it: the identity that makes re-imports idempotent.
+    -- sha256 of the bytes the image came from (a PNG, a JPEG, a whole DICOM file), the name it was
+    -- imported under and the frame within it: the identity that makes re-imports idempotent. The name
+    -- is part of it because real data sets hold byte-identical files under different names with
+    -- different boxes; their stored file is still shared.
     source_sha256 TEXT NOT NULL,
+    source_name   TEXT NOT NULL,
     frame         INTEGER NOT NULL DEFAULT 0,
     -- sha256 of the stored file under images/ab/<sha256>.<ext> (equal to source_sha256 for PNG/JPEG).
     file_sha256   TEXT NOT NULL,
@@ -30,9 +33,10 @@ export const MIGRATIONS: readonly string[] = [
     modality      TEXT NOT NULL DEFAULT 'US',
     metadata      TEXT NOT NULL DEFAULT '{}',
     created_at    TEXT NOT NULL,
-    UNIQUE (source_sha256, frame)
+    UNIQUE (source_sha256, source_name, frame)
   );
   CREATE INDEX images_name ON images (original_name);
+  CREATE INDEX images_source ON images (source_sha256);
   CREATE INDEX images_subject ON images (subject);
 
   CREATE TABLE categories (
