@@ -38,7 +38,7 @@ describe.each([
   ['usgra-dev', USGRA, 512, [{ file: 'images/0077.png', sameAs: 'images/0043.png' }]],
 ])('%s: import, export to every format, re-import', (name, dataset, boxCount, sameContent) => {
   const original = readCoco(readFileSync(join(dataset, 'annotations.coco.json'), 'utf8'), 'annotations.coco.json');
-  let imported: AnnotationSet;
+  let imported: Awaited<ReturnType<typeof importInto>>;
 
   it('imports as it is, with every box of the COCO file', async () => {
     imported = await importInto(`${name}-source`, dataset, { format: 'coco', path: join(dataset, 'annotations.coco.json') });

@@ -30,6 +30,11 @@ export const ImageFilterSchema = z
 const empty = z.object({}).strict();
 
 export const contract = {
+  'session.current': { input: empty },
+  'session.open': { input: z.object({ dir: path }).strict() },
+  'session.create': { input: z.object({ dir: path }).strict() },
+  'session.close': { input: empty },
+  'session.recent': { input: empty },
   'project.info': { input: empty },
   'images.list': {
     input: z

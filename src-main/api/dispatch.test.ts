@@ -2,21 +2,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensureCategory, insertImage, openProject, type Project } from '../core/project/index.js';
+import { ensureCategory, insertImage, type Project } from '../core/project/index.js';
 import { API_METHODS } from './contract.js';
 import { dispatch } from './dispatch.js';
 import { createService, type Service } from './service.js';
+import { Session } from './session.js';
 
 let dir: string;
 let project: Project;
+let session: Session;
 let service: Service;
 let imageId: number;
 let categoryId: number;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'sonotl-api-'));
-  project = openProject(join(dir, 'p'), { create: true });
-  service = createService({ project, author: 'tester' });
+  session = new Session(join(dir, 'recent.json'));
+  project = session.open(join(dir, 'p'), true);
+  service = createService({ session, author: 'tester' });
   imageId = insertImage(project, {
     sourceSha256: 'a'.repeat(64),
     sourceName: 'x.png',
@@ -37,7 +40,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  project.close();
+  session.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -70,6 +73,20 @@ describe('dispatch', () => {
       ok: false,
     });
     expect(await dispatch(service, 'annotations.list', { imageId })).toMatchObject({ ok: true, value: [] });
+  });
+
+  it('switches projects through the session and remembers recent ones', async () => {
+    expect(await dispatch(service, 'session.current', {})).toEqual({ ok: true, value: { dir: project.dir } });
+    const other = join(dir, 'q');
+    expect(await dispatch(service, 'session.create', { dir: other })).toEqual({ ok: true, value: { dir: other } });
+    expect(await dispatch(service, 'session.recent', {})).toEqual({ ok: true, value: [other, project.dir] });
+    expect(await dispatch(service, 'project.info', {})).toMatchObject({ ok: true, value: { images: 0 } });
+    await dispatch(service, 'session.close', {});
+    expect(await dispatch(service, 'project.info', {})).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: /no project is open/ } });
+    expect(await dispatch(service, 'session.open', { dir: join(dir, 'nothing') })).toMatchObject({
+      ok: false,
+      error: { code: 'PROJECT_NOT_FOUND' },
+    });
   });
 
   it('turns core errors into coded messages that name the object', async () => {
