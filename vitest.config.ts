@@ -1,9 +1,12 @@
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 // Unit tests live beside the code (`*.test.ts`); cross-module and process-level tests live in `test/`.
+// Renderer tests choose their DOM per file (`// @vitest-environment happy-dom`).
 export default defineConfig({
+  plugins: [vue()],
   test: {
-    include: ['src-main/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**'],
     environment: 'node',
     testTimeout: 60_000,

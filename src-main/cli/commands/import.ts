@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
-import { userInfo } from 'node:os';
 import { SonoError } from '../../core/errors.js';
 import { importInputs, type ImportReport } from '../../core/import/run-import.js';
 import type { AnnotationFormat } from '../../core/io/types.js';
+import { currentUser } from '../../core/util/user.js';
 import { ProgressBar } from '../progress.js';
 import { withProject } from '../with-project.js';
 
@@ -25,7 +25,7 @@ export function registerImport(program: Command): void {
     .addOption(new Option('--voc <dir>', 'folder of Pascal VOC XML files').conflicts(['yolo', 'csv']))
     .addOption(new Option('--yolo <dir>', 'folder of YOLO txt labels with classes.txt').conflicts(['csv']))
     .option('--csv <file>', 'CSV annotations (file_name,width,height,subject,split,category,x,y,w,h)')
-    .option('--author <name>', 'author recorded for imported boxes', defaultAuthor())
+    .option('--author <name>', 'author recorded for imported boxes', currentUser())
     .option('--json', 'print the report as JSON')
     .action(async (dir: string, inputs: string[], flags: ImportFlags) =>
       withProject(dir, async (project) => {
@@ -76,10 +76,3 @@ function printReport(report: ImportReport, json: boolean): void {
   }
 }
 
-export function defaultAuthor(): string {
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}

@@ -7,3 +7,4 @@ export * from './undo.js';
 export * from './runs.js';
 export * from './info.js';
 export * from './blobs.js';
+export * from './files.js';
