@@ -116,7 +116,7 @@ export async function runCrashHarness(opts: CrashOptions): Promise<CrashReport> 
 
     await killed;
     await driver;
-    await new Promise<void>((resolve) => (backend.child.exitCode !== null ? resolve() : backend.child.once('exit', () => resolve())));
+    await backend.exited;
     report.kills++;
     check(opts.projectDir, expected, uncertain, report, k);
     opts.log?.(`kill ${k + 1}/${opts.kills} after ${Math.round(killAfter)} ms: ${report.acknowledgedEdits} acknowledged edits so far, ${report.lost} lost`);
@@ -194,6 +194,8 @@ interface Backend {
   child: ChildProcess;
   port: number;
   token: string;
+  /** Created at spawn: a process killed by a signal keeps exitCode null, so it cannot be polled later. */
+  exited: Promise<void>;
 }
 
 /** Starts `npm run serve`'s process on the project and waits for the URL it prints. */
@@ -202,6 +204,7 @@ function startBackend(projectDir: string): Promise<Backend> {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SONOTL_CONFIG_DIR: join(projectDir, '..', 'config') },
   });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -209,7 +212,7 @@ function startBackend(projectDir: string): Promise<Backend> {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]), token: m[2] });
+      if (m) resolve({ child, port: Number(m[1]), token: m[2], exited });
     });
     child.once('exit', (code) => reject(new Error(`backend exited with ${code} before serving: ${err.trim()}`)));
   });

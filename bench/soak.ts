@@ -10,6 +10,14 @@ async function main(): Promise<void> {
   const kills = i > 0 ? Number(process.argv[i + 1]) : 100;
   const work = mkdtempSync(join(tmpdir(), 'sonotl-soak-'));
   const started = Date.now();
+  let finished = false;
+  // An awaited promise that can never settle lets Node exit with code 0 mid-run; that must read as a failure.
+  process.once('beforeExit', () => {
+    if (!finished) {
+      console.error('soak: stopped before finishing (a wait that could never end)');
+      process.exitCode = 1;
+    }
+  });
   try {
     const report = await runCrashHarness({
       projectDir: join(work, 'p'),
@@ -22,6 +30,7 @@ async function main(): Promise<void> {
     const passed = report.kills - new Set(report.failures.map((f) => f.split(':')[0])).size;
     console.log(`${passed} passed, ${report.kills - passed} failed`);
     if (report.failures.length) process.exitCode = 1;
+    finished = true;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
