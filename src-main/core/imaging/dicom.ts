@@ -214,6 +214,20 @@ function describe(ds: dicomParser.DataSet, pm: PixelModule, syntaxUid: string, s
  * transfer syntax, pixel module, pixel limit, and that the file holds every frame it declares.
  */
 export function openDicom(bytes: Buffer, name: string): DicomImage {
+  try {
+    return openDicomChecked(bytes, name);
+  } catch (e) {
+    // dicom-parser reads element values lazily and throws bare strings ("dicomParser.readFixedString:
+    // attempt to read past end of buffer") from accessors such as DataSet.string(), outside the parse
+    // calls that translate failures. Fuzzing found this with files cut inside the meta header (the
+    // transfer syntax element's declared length runs past the end). Every such failure is a corrupt
+    // file; report it as one. Regression cases: test/fuzz/importers.test.ts (DICOM truncations).
+    if (e instanceof SonoError) throw e;
+    throw parserFailure(name, e);
+  }
+}
+
+function openDicomChecked(bytes: Buffer, name: string): DicomImage {
   const meta = readFileMeta(bytes, name);
   const syntaxUid = meta.transferSyntax;
   const syntax = SUPPORTED_SYNTAXES[syntaxUid];

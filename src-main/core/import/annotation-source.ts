@@ -33,6 +33,10 @@ export function loadAnnotationSource(format: AnnotationFormat, path: string): An
     source.baseDir = dirname(abs);
     const text = readText(abs, path, source.issues);
     if (text !== null) add(source, format === 'coco' ? readCoco(text, path) : readCsv(text, path));
+  } else if (!statSync(abs).isDirectory()) {
+    // Fuzzing found that a file given where a VOC folder belongs made readdirSync throw a raw ENOTDIR
+    // out of the whole import. Regression case: test/fuzz/importers.test.ts ("wrong kinds of paths").
+    source.issues.push({ file: path, reason: `is not a folder; ${format === 'voc' ? 'VOC' : 'YOLO'} annotations are read from a folder of files` });
   } else if (format === 'voc') {
     for (const file of listFiles(abs, '.xml')) {
       const text = readText(file, file, source.issues);
@@ -40,11 +44,15 @@ export function loadAnnotationSource(format: AnnotationFormat, path: string): An
     }
   } else {
     const classesFile = join(abs, 'classes.txt');
-    if (!existsSync(classesFile)) {
+    if (!lexists(classesFile)) {
       source.issues.push({ file: path, reason: 'YOLO folder has no classes.txt naming the class ids' });
       return source;
     }
-    const classNames = readYoloClasses(readFileSync(classesFile, 'utf8'));
+    // Read like every other file inside the folder: not through a symbolic link (fuzzing found a linked
+    // classes.txt was followed, reading a file outside the folder) and not past the size limit.
+    const classesText = readText(classesFile, classesFile, source.issues, true);
+    if (classesText === null) return source;
+    const classNames = readYoloClasses(classesText);
     const labels = new Map<string, string>();
     for (const file of listFiles(abs, '.txt')) {
       if (file === classesFile) continue;
@@ -56,9 +64,31 @@ export function loadAnnotationSource(format: AnnotationFormat, path: string): An
   return source;
 }
 
-function readText(abs: string, shown: string, issues: InputIssue[]): string | null {
+function lexists(path: string): boolean {
   try {
-    if (statSync(abs).size > MAX_ANNOTATION_BYTES) {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The text of an annotation file, or null with an issue. Files found inside an annotation folder are read
+ * with `insideFolder`, which refuses symbolic links (they can point outside the folder the user chose).
+ */
+function readText(abs: string, shown: string, issues: InputIssue[], insideFolder = false): string | null {
+  try {
+    if (insideFolder && lstatSync(abs).isSymbolicLink()) {
+      issues.push({ file: shown, reason: 'is a symbolic link; links inside annotation folders are not followed (they can point outside the folder)' });
+      return null;
+    }
+    const st = statSync(abs);
+    if (!st.isFile()) {
+      issues.push({ file: shown, reason: 'is not a regular file' });
+      return null;
+    }
+    if (st.size > MAX_ANNOTATION_BYTES) {
       issues.push({ file: shown, reason: `larger than ${MAX_ANNOTATION_BYTES / 1024 / 1024} MB; refusing to read it` });
       return null;
     }
@@ -111,7 +141,11 @@ export function yoloBoxesFor(
     const file = yolo.labels.get(key);
     if (!file) continue;
     used.add(key);
-    const result = readYolo(readFileSync(file, 'utf8'), file, { fileName: image.rel, width: image.width, height: image.height }, yolo.classNames);
+    // Size-checked before reading, like every other annotation file (fuzzing found a 200 MB label file
+    // was read whole into memory before readYolo refused it).
+    const text = readText(file, file, issues, true);
+    if (text === null) return [];
+    const result = readYolo(text, file, { fileName: image.rel, width: image.width, height: image.height }, yolo.classNames);
     issues.push(...result.issues);
     return result.set.boxes;
   }

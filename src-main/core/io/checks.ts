@@ -45,9 +45,43 @@ export class IssueLog {
 
 /** Quotes a value from the file for a message, cut short so a hostile value cannot flood the report. */
 export function quote(value: unknown): string {
-  const s = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const s = typeof value === 'string' ? value : shortJson(value, 61);
   const shown = s.length > 60 ? `${s.slice(0, 57)}...` : s;
   return `'${shown.replace(/\0/g, '\\0').replace(/\r/g, '\\r').replace(/\n/g, '\\n')}'`;
+}
+
+/**
+ * The start of a parsed JSON value's JSON text: the same characters JSON.stringify would give, but it
+ * stops once `limit` characters are out. Fuzzing found that quote() used JSON.stringify on the whole
+ * value, which throws RangeError (call stack exceeded) on a value nested 100 000 levels deep
+ * (`"file_name": [[[[...]]]]`) and builds a huge string to show 60 characters of a huge one; the
+ * reader then threw instead of reporting the item. Depth is bounded too, so this never recurses far.
+ * Regression test: test/fuzz/importers.test.ts ("deeply nested JSON").
+ */
+function shortJson(value: unknown, limit: number): string {
+  let out = '';
+  const emit = (s: string): boolean => {
+    out += s;
+    return out.length < limit;
+  };
+  const visit = (v: unknown, depth: number): boolean => {
+    if (v === null || typeof v !== 'object') return emit(JSON.stringify(v) ?? String(v));
+    if (depth > 32) return emit('...');
+    const isArray = Array.isArray(v);
+    if (!emit(isArray ? '[' : '{')) return false;
+    const keys = isArray ? null : Object.keys(v);
+    const n = isArray ? (v as unknown[]).length : keys!.length;
+    for (let i = 0; i < n; i++) {
+      if (i > 0 && !emit(',')) return false;
+      if (keys) {
+        if (!emit(`${JSON.stringify(keys[i])}:`)) return false;
+        if (!visit((v as Record<string, unknown>)[keys[i]], depth + 1)) return false;
+      } else if (!visit((v as unknown[])[i] ?? null, depth + 1)) return false;
+    }
+    return emit(isArray ? ']' : '}');
+  };
+  visit(value, 0);
+  return out;
 }
 
 /** A reason for refusing the whole text, or undefined when it is small enough to parse. */
