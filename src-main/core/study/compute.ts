@@ -1,0 +1,373 @@
+/**
+ * The study's computation, free of any database: from the images and boxes of the study project (and of
+ * a test project) to per-image detections and patch accuracies of every method on every fold.
+ *
+ * The work is organised in passes over the images rather than fold by fold, so that each image is
+ * decoded and run through the CNN once per pass for all folds and methods together:
+ *   1. sample   first-round patches of every training image (and validation patches of every test image)
+ *   2. train    first-round classifiers, one per fold and method
+ *   3. mine     hard negatives: the negatives the first-round classifier of each fold scores highest
+ *   4. train    final classifiers on first-round patches + hard negatives
+ *   5. detect   every test image with its fold's classifiers, refine, score Dice against the truth
+ */
+import { readFile } from 'node:fs/promises';
+import { DEFAULT_DETECT_PARAMS, detectBox } from '../detect/detector.js';
+import { HaarScorer } from '../detect/haar-scorer.js';
+import { bestDice, hardNegatives, selectSamples } from '../detect/samples.js';
+import type { GrayImage, WindowScorer } from '../detect/window-scorer.js';
+import { learnWindowShapes, slidingWindows, windowKey, type WindowShapes } from '../detect/windows.js';
+import { SonoError } from '../errors.js';
+import { CnnWindowScorer } from '../features/cnn-window-scorer.js';
+import { averageScores } from '../features/fusion.js';
+import { GbmClassifier } from '../gbm/index.js';
+import { readGray } from '../imaging/gray.js';
+import { iou, type Box } from '../metrics/index.js';
+import { createRng } from '../metrics/prng.js';
+import { familiesFor, type AvailableMethod, type StudyConfig } from './config.js';
+import { FeatureBank, METHOD_FAMILIES, methodMatrix, pickRows, type Family, type FamilyBlocks, type TrainedMethod } from './feature-bank.js';
+import type { StudyImage, StudyInputs } from './inputs.js';
+import { planFolds, type EvalSet, type FoldPlan } from './plan.js';
+import { PHASE_COST, ProgressTracker, type ProgressListener, type StudyPhase } from './progress.js';
+
+export interface ComputeOptions {
+  onProgress?: ProgressListener;
+  signal?: AbortSignal;
+  /** Folder holding `<backbone>/model.json`; default: SONOTL_MODELS or the user's model cache. */
+  modelsDir?: string;
+}
+
+export interface DetectionRecord {
+  method: AvailableMethod;
+  set: EvalSet;
+  fold: number;
+  imageId: number;
+  imageName: string;
+  subject: string | null;
+  fromTestProject: boolean;
+  box: Box;
+  score: number;
+  dice: number;
+  iou: number;
+  /** Dice of the box before refinement: shows what refinement gained or lost. */
+  coarseDice: number;
+}
+
+export interface PatchAccuracy {
+  method: AvailableMethod;
+  set: EvalSet;
+  fold: number;
+  correct: number;
+  n: number;
+}
+
+export interface FoldSummary {
+  index: number;
+  name: string;
+  set: EvalSet;
+  trainImages: number;
+  testImages: number;
+  shapes: WindowShapes;
+  /** Training patches of each classifier (first round + hard negatives). */
+  trainPatches: Partial<Record<TrainedMethod, number>>;
+  /** Boosting rounds of each final classifier (fewer than maxIter when early stopping ended it). */
+  rounds: Partial<Record<TrainedMethod, number>>;
+}
+
+export interface StudyComputation {
+  methods: AvailableMethod[];
+  detections: DetectionRecord[];
+  accuracy: PatchAccuracy[];
+  folds: FoldSummary[];
+  seconds: Partial<Record<StudyPhase, number>>;
+  cnnWindows: StudyConfig['cnnWindows'];
+}
+
+/** Classifiers a set of reported methods needs ('fusion-score' reuses the Haar and NA classifiers). */
+export function trainedMethodsFor(methods: readonly AvailableMethod[]): TrainedMethod[] {
+  const out = new Set<TrainedMethod>();
+  for (const m of methods) {
+    if (m === 'fusion-score') {
+      out.add('haar');
+      out.add('na');
+    } else out.add(m);
+  }
+  return (['haar', 'na', 'fusion'] as const).filter((m) => out.has(m));
+}
+
+/** A per-image seed, so every fold that holds an image draws the same patches from it. */
+function imageSeed(seed: number, imageId: number): number {
+  return (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(imageId, 0xc2b2ae35)) >>> 0;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new SonoError('CANCELLED', 'study cancelled');
+}
+
+export async function computeStudy(
+  main: StudyInputs,
+  testProject: StudyInputs | null,
+  config: StudyConfig,
+  methods: readonly AvailableMethod[],
+  opts: ComputeOptions = {},
+): Promise<StudyComputation> {
+  if (methods.length === 0) throw new SonoError('BAD_INPUT', 'no available method to run');
+  const { signal } = opts;
+  const seconds: Partial<Record<StudyPhase, number>> = {};
+  const images: StudyImage[] = [...main.images, ...(testProject?.images ?? [])];
+  const fromTest = (g: number) => g >= main.images.length;
+  const plans = planFolds(main.images, testProject?.images ?? null, config);
+  const globalTest = (p: FoldPlan) => p.test.map((i) => (p.testFromOtherProject ? main.images.length + i : i));
+
+  const trained = trainedMethodsFor(methods);
+  const need = familiesFor(methods);
+  const haar = need.haar ? new HaarScorer() : null;
+  let cnn: CnnWindowScorer | null = null;
+  const loadStart = Date.now();
+  if (need.cnn) {
+    cnn = await CnnWindowScorer.create(config.backbone, {
+      mode: config.cnnWindows,
+      threads: config.threads,
+      locate: opts.modelsDir ? { env: { SONOTL_MODELS: opts.modelsDir } } : undefined,
+    });
+  }
+  seconds.load = (Date.now() - loadStart) / 1000;
+  const scorers: Array<[Family, WindowScorer]> = [];
+  if (haar) scorers.push(['haar', haar]);
+  if (cnn) scorers.push(['cnn', cnn]);
+  const dims: Partial<Record<Family, number>> = Object.fromEntries(scorers.map(([f, s]) => [f, s.featureDim]));
+  const bank = new FeatureBank(dims);
+
+  try {
+    const features = async (gray: GrayImage, windows: readonly Box[], only?: readonly Family[]): Promise<FamilyBlocks> => {
+      const blocks: FamilyBlocks = {};
+      for (const [f, s] of scorers) if (!only || only.includes(f)) blocks[f] = await s.features(gray, windows);
+      return blocks;
+    };
+    const colsOf = (m: TrainedMethod) => METHOD_FAMILIES[m].reduce((n, f) => n + dims[f]!, 0);
+    const releaseAll = () => scorers.forEach(([, s]) => s.release?.());
+    const loadImage = async (g: number): Promise<GrayImage> => {
+      const img = images[g];
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(img.file);
+      } catch (e) {
+        throw new SonoError('NOT_FOUND', `stored file of image ${img.name} is missing (${img.file})`, img.file);
+      }
+      const gray = await readGray(bytes, img.name);
+      if (gray.width !== img.width || gray.height !== img.height) {
+        throw new SonoError('BAD_INPUT', `image ${img.name} is ${gray.width}x${gray.height} px, the project says ${img.width}x${img.height}`);
+      }
+      return gray;
+    };
+
+    const shapes = plans.map((p) =>
+      learnWindowShapes(p.train.flatMap((i) => main.images[i].truths.map((t) => ({ ...t, imageWidth: main.images[i].width, imageHeight: main.images[i].height }))), config.windows),
+    );
+    const candidates = (f: number, g: number): Box[] => slidingWindows(images[g].width, images[g].height, shapes[f], config.windows.stride);
+
+    const trainFolds = images.map(() => [] as number[]);
+    const testFolds = images.map(() => [] as number[]);
+    plans.forEach((p, f) => {
+      for (const i of p.train) trainFolds[i].push(f);
+      for (const g of globalTest(p)) testFolds[g].push(f);
+    });
+    const involved = images.map((_, g) => g).filter((g) => trainFolds[g].length + testFolds[g].length > 0);
+    const trainImages = images.map((_, g) => g).filter((g) => trainFolds[g].length > 0);
+    const testImages = plans.reduce((n, p) => n + p.test.length, 0);
+    const mining = config.samples.hardNegativesPerImage > 0;
+    const fitUnits = (p: FoldPlan, phase: 'train-first' | 'train') => PHASE_COST[phase] * p.train.length;
+    const totalUnits =
+      involved.length * PHASE_COST.sample +
+      (mining ? trainImages.length * PHASE_COST.mine + plans.reduce((n, p) => n + trained.length * fitUnits(p, 'train-first'), 0) : 0) +
+      plans.reduce((n, p) => n + trained.length * fitUnits(p, 'train'), 0) +
+      testImages * PHASE_COST.detect;
+    const progress = new ProgressTracker(totalUnits, opts.onProgress);
+
+    // 1. First-round and validation patches.
+    let t0 = Date.now();
+    const baseRows = plans.map(() => [] as number[]);
+    const valRows = plans.map(() => [] as number[]);
+    const usedKeys = new Map<string, Set<string>>();
+    for (const [n, g] of involved.entries()) {
+      throwIfAborted(signal);
+      const img = images[g];
+      const picks: Array<{ f: number; train: boolean; windows: Box[] }> = [];
+      for (const f of [...trainFolds[g], ...testFolds[g]]) {
+        const s = selectSamples(candidates(f, g), img.truths, img, config.samples, createRng(imageSeed(config.seed, img.id)));
+        picks.push({ f, train: trainFolds[g].includes(f), windows: s.windows });
+      }
+      const fresh = bank.missing(g, picks.flatMap((p) => p.windows));
+      if (fresh.length > 0) {
+        const gray = await loadImage(g);
+        const labels = fresh.map((w) => (bestDice(w, img.truths) >= config.samples.positiveDice ? 1 : 0));
+        bank.add(g, fresh, labels, await features(gray, fresh));
+        releaseAll();
+      }
+      for (const p of picks) {
+        const rows = p.windows.map((w) => bank.rowOf(g, w)!);
+        (p.train ? baseRows : valRows)[p.f].push(...rows);
+        if (p.train) usedKeys.set(`${p.f}:${g}`, new Set(p.windows.map(windowKey)));
+      }
+      progress.step(PHASE_COST.sample, { phase: 'sample', done: n + 1, total: involved.length, detail: img.name }, n + 1 === involved.length);
+    }
+    seconds.sample = (Date.now() - t0) / 1000;
+
+    const fit = async (f: number, m: TrainedMethod, rows: number[], maxIter: number, phase: 'train-first' | 'train'): Promise<GbmClassifier> => {
+      const { x, nRows, nCols, y } = bank.matrix(m, rows);
+      const gbm = new GbmClassifier({ ...config.gbm, maxIter, seed: config.seed + f, threads: config.threads });
+      const units = fitUnits(plans[f], phase);
+      let reported = 0;
+      await gbm.fit({ x, nRows, nCols }, y, {
+        onIteration: (it) => {
+          if (signal?.aborted) return 'stop';
+          const target = (units * it) / maxIter;
+          progress.step(target - reported, { phase, fold: plans[f].index, method: m, done: it, total: maxIter });
+          reported = target;
+          return undefined;
+        },
+      });
+      throwIfAborted(signal);
+      progress.step(units - reported, { phase, fold: plans[f].index, method: m, done: maxIter, total: maxIter }, true);
+      return gbm;
+    };
+
+    // 2-3. First-round classifiers and hard negatives.
+    const minedRows = plans.map(() => new Map<TrainedMethod, number[]>(trained.map((m) => [m, []])));
+    if (mining) {
+      t0 = Date.now();
+      const first = new Map<string, GbmClassifier>();
+      for (const [f] of plans.entries()) {
+        for (const m of trained) first.set(`${f}:${m}`, await fit(f, m, baseRows[f], config.hardNegativeMaxIter, 'train-first'));
+      }
+      seconds['train-first'] = (Date.now() - t0) / 1000;
+      t0 = Date.now();
+      for (const [n, g] of trainImages.entries()) {
+        throwIfAborted(signal);
+        const img = images[g];
+        const gray = await loadImage(g);
+        const union: Box[] = [];
+        const position = new Map<string, number>();
+        const perFold = trainFolds[g].map((f) => {
+          const cands = candidates(f, g);
+          const idx = cands.map((c) => {
+            const k = windowKey(c);
+            let at = position.get(k);
+            if (at === undefined) {
+              at = union.length;
+              position.set(k, at);
+              union.push(c);
+            }
+            return at;
+          });
+          return { f, cands, idx };
+        });
+        const blocks = await features(gray, union);
+        for (const { f, cands, idx } of perFold) {
+          const sub = idx.length === union.length && idx.every((v, i) => v === i) ? blocks : pickRows(blocks, dims, idx);
+          for (const m of trained) {
+            const scores = first.get(`${f}:${m}`)!.predictProba({ x: methodMatrix(m, sub, cands.length, dims), nRows: cands.length, nCols: colsOf(m) });
+            const hard = hardNegatives(cands, scores, img.truths, usedKeys.get(`${f}:${g}`)!, config.samples.hardNegativesPerImage, config.samples.negativeDice);
+            const fresh = bank.missing(g, hard);
+            if (fresh.length > 0) bank.add(g, fresh, new Uint8Array(fresh.length), pickRows(blocks, dims, fresh.map((w) => position.get(windowKey(w))!)));
+            minedRows[f].get(m)!.push(...hard.map((w) => bank.rowOf(g, w)!));
+          }
+        }
+        releaseAll();
+        progress.step(PHASE_COST.mine, { phase: 'mine', done: n + 1, total: trainImages.length, detail: img.name }, n + 1 === trainImages.length);
+      }
+      seconds.mine = (Date.now() - t0) / 1000;
+    }
+
+    // 4. Final classifiers, and their accuracy on the held-out patches.
+    t0 = Date.now();
+    const models = new Map<string, GbmClassifier>();
+    const foldSummaries: FoldSummary[] = [];
+    const accuracy: PatchAccuracy[] = [];
+    for (const [f, p] of plans.entries()) {
+      const summary: FoldSummary = {
+        index: p.index,
+        name: p.name,
+        set: p.set,
+        trainImages: p.train.length,
+        testImages: p.test.length,
+        shapes: shapes[f],
+        trainPatches: {},
+        rounds: {},
+      };
+      const valProbs = new Map<TrainedMethod, Float64Array>();
+      const val = valRows[f];
+      for (const m of trained) {
+        const rows = [...baseRows[f], ...minedRows[f].get(m)!];
+        const gbm = await fit(f, m, rows, config.gbm.maxIter ?? 100, 'train');
+        models.set(`${f}:${m}`, gbm);
+        summary.trainPatches[m] = rows.length;
+        summary.rounds[m] = gbm.nIter;
+        if (val.length > 0) {
+          const v = bank.matrix(m, val);
+          valProbs.set(m, gbm.predictProba({ x: v.x, nRows: v.nRows, nCols: v.nCols }));
+        }
+      }
+      if (val.length > 0) {
+        const truth = val.map((r) => bank.label(r));
+        for (const m of methods) {
+          const probs = m === 'fusion-score' ? averageScores([valProbs.get('haar')!, valProbs.get('na')!]) : valProbs.get(m)!;
+          let correct = 0;
+          truth.forEach((t, i) => (correct += (probs[i] > 0.5 ? 1 : 0) === t ? 1 : 0));
+          accuracy.push({ method: m, set: p.set, fold: p.index, correct, n: truth.length });
+        }
+      }
+      foldSummaries.push(summary);
+    }
+    seconds.train = (Date.now() - t0) / 1000;
+
+    // 5. Detection on every test image.
+    t0 = Date.now();
+    const detections: DetectionRecord[] = [];
+    const detect = config.detect ?? DEFAULT_DETECT_PARAMS;
+    let detected = 0;
+    for (const [f, p] of plans.entries()) {
+      for (const g of globalTest(p)) {
+        throwIfAborted(signal);
+        const img = images[g];
+        const gray = await loadImage(g);
+        const probsOf = (blocks: FamilyBlocks, n: number, which: readonly TrainedMethod[]): Map<TrainedMethod, Float64Array> => {
+          const out = new Map<TrainedMethod, Float64Array>();
+          for (const m of which) out.set(m, models.get(`${f}:${m}`)!.predictProba({ x: methodMatrix(m, blocks, n, dims), nRows: n, nCols: colsOf(m) }));
+          return out;
+        };
+        const methodScores = (probs: Map<TrainedMethod, Float64Array>, m: AvailableMethod): Float64Array =>
+          m === 'fusion-score' ? averageScores([probs.get('haar')!, probs.get('na')!]) : probs.get(m)!;
+        const cands = candidates(f, g);
+        const all = probsOf(await features(gray, cands), cands.length, trained);
+        for (const m of methods) {
+          // Refinement windows get only the features this method's classifiers read.
+          const own = trainedMethodsFor([m]);
+          const fams = [...new Set(own.flatMap((t) => METHOD_FAMILIES[t]))];
+          const score = async (wins: Box[]) => methodScores(probsOf(await features(gray, wins, fams), wins.length, own), m);
+          const d = await detectBox(score, cands, img, detect, methodScores(all, m));
+          detections.push({
+            method: m,
+            set: p.set,
+            fold: p.index,
+            imageId: img.id,
+            imageName: img.name,
+            subject: img.subject,
+            fromTestProject: fromTest(g),
+            box: d.box,
+            score: d.score,
+            dice: bestDice(d.box, img.truths),
+            iou: Math.max(...img.truths.map((t) => iou(d.box, t))),
+            coarseDice: bestDice(d.coarse, img.truths),
+          });
+        }
+        releaseAll();
+        detected++;
+        progress.step(PHASE_COST.detect, { phase: 'detect', fold: p.index, done: detected, total: testImages, detail: img.name }, detected === testImages);
+      }
+    }
+    seconds.detect = (Date.now() - t0) / 1000;
+    return { methods: [...methods], detections, accuracy, folds: foldSummaries, seconds, cnnWindows: config.cnnWindows };
+  } finally {
+    await cnn?.close();
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * Study configuration: what a study.json may hold, its defaults, and the --quick preset. Every field is
+ * optional in the file; a missing field takes its default, an unknown one is refused (a typo must not
+ * silently fall back to a default).
+ */
+import { z } from 'zod';
+import { DEFAULT_DETECT_PARAMS, type DetectParams } from '../detect/detector.js';
+import { DEFAULT_SAMPLE_PARAMS, checkSampleParams, type SampleParams } from '../detect/samples.js';
+import { DEFAULT_WINDOW_PARAMS, checkWindowParams, type WindowParams } from '../detect/windows.js';
+import { SonoError } from '../errors.js';
+import type { GbmParams } from '../gbm/index.js';
+
+/**
+ * 'fusion' concatenates Haar and CNN features for one classifier; 'fusion-score' averages the Haar and
+ * NA classifiers' probabilities. 'pa' and 'fa' (fine-tuned CNNs) are accepted and reported unavailable.
+ */
+export const METHODS = ['haar', 'na', 'fusion', 'fusion-score', 'pa', 'fa'] as const;
+export type Method = (typeof METHODS)[number];
+export type AvailableMethod = Exclude<Method, 'pa' | 'fa'>;
+export const UNAVAILABLE: Partial<Record<Method, string>> = {
+  pa: 'not available: fine-tuning is not built yet',
+  fa: 'not available: fine-tuning is not built yet',
+};
+
+export type StudyGbmParams = Pick<
+  GbmParams,
+  'maxIter' | 'learningRate' | 'maxLeafNodes' | 'maxDepth' | 'minSamplesLeaf' | 'l2' | 'maxBins' | 'colsample' | 'earlyStopping' | 'validationFraction' | 'nIterNoChange'
+>;
+
+export interface StudyConfig {
+  methods: Method[];
+  backbone: string;
+  /** Category whose box is the organ; default: the project's most frequent category. */
+  category: string | null;
+  /** 'kfold': subject-wise k-fold; 'fixed': the images' split column (test vs the rest). */
+  split: 'kfold' | 'fixed';
+  folds: number;
+  seed: number;
+  gbm: StudyGbmParams;
+  /** Rounds of the first-round classifier used to mine hard negatives. */
+  hardNegativeMaxIter: number;
+  windows: WindowParams;
+  samples: SampleParams;
+  detect: DetectParams;
+  /** 'roi': pooled from whole-image feature maps; 'crop': one network pass per window (exact, slow). */
+  cnnWindows: 'roi' | 'crop';
+  /** Threads for the classifier and ONNX Runtime. */
+  threads: number;
+}
+
+export const DEFAULT_GBM: StudyGbmParams = {
+  maxIter: 100,
+  learningRate: 0.1,
+  maxLeafNodes: 15,
+  minSamplesLeaf: 10,
+  l2: 1,
+  maxBins: 64,
+  colsample: 0.3,
+  earlyStopping: true,
+  validationFraction: 0.1,
+  nIterNoChange: 10,
+};
+
+export const DEFAULT_CONFIG: StudyConfig = {
+  methods: ['haar', 'na', 'fusion'],
+  backbone: 'mobilenet_v2_0.35_224',
+  category: null,
+  split: 'kfold',
+  folds: 5,
+  seed: 1,
+  gbm: DEFAULT_GBM,
+  hardNegativeMaxIter: 40,
+  windows: DEFAULT_WINDOW_PARAMS,
+  samples: DEFAULT_SAMPLE_PARAMS,
+  detect: DEFAULT_DETECT_PARAMS,
+  cnnWindows: 'roi',
+  threads: 2,
+};
+
+/** Smaller everything, for a first look and for tests: about a fifth of the default work. */
+export const QUICK_OVERRIDES = {
+  folds: 3,
+  gbm: { maxIter: 40, maxLeafNodes: 8 },
+  hardNegativeMaxIter: 20,
+  windows: { scales: 3, aspects: 2, stride: 0.2 },
+  samples: { positivesPerImage: 6, hardNegativesPerImage: 4 },
+} satisfies StudyConfigInput;
+
+const frac = z.number().min(0).max(1);
+const gbmSchema = z
+  .object({
+    maxIter: z.number().int().min(1).max(5000),
+    learningRate: z.number().gt(0).max(10),
+    maxLeafNodes: z.number().int().min(2).max(1024),
+    maxDepth: z.number().int().min(1).max(64),
+    minSamplesLeaf: z.number().int().min(1).max(100_000),
+    l2: z.number().min(0).max(1e6),
+    maxBins: z.number().int().min(2).max(255),
+    colsample: z.number().gt(0).max(1),
+    earlyStopping: z.union([z.boolean(), z.literal('auto')]),
+    validationFraction: z.number().min(0).lt(1),
+    nIterNoChange: z.number().int().min(1).max(1000),
+  })
+  .partial()
+  .strict();
+
+export const studyConfigSchema = z
+  .object({
+    methods: z.array(z.enum(METHODS)).min(1).max(METHODS.length),
+    backbone: z.string().min(1).max(200),
+    category: z.string().min(1).max(200).nullable(),
+    split: z.enum(['kfold', 'fixed']),
+    folds: z.number().int().min(3).max(50),
+    seed: z.number().int().min(0).max(2 ** 31 - 1),
+    gbm: gbmSchema,
+    hardNegativeMaxIter: z.number().int().min(1).max(5000),
+    windows: z
+      .object({
+        scales: z.number().int(),
+        aspects: z.number().int(),
+        quantiles: z.tuple([frac, frac]),
+        stride: z.number(),
+      })
+      .partial()
+      .strict(),
+    samples: z
+      .object({
+        positiveDice: frac,
+        negativeDice: frac,
+        positivesPerImage: z.number().int(),
+        negativeRatio: z.number(),
+        hardNegativesPerImage: z.number().int(),
+        jitter: z.number(),
+      })
+      .partial()
+      .strict(),
+    detect: z
+      .object({
+        merge: z.enum(['best', 'weighted']),
+        topK: z.number().int().min(1).max(1000),
+        mergeIou: frac,
+        refine: z.boolean(),
+        refineParams: z
+          .object({ initialStep: z.number().gt(0).max(0.5), minStepPx: z.number().gt(0).max(100), maxRounds: z.number().int().min(0).max(1000) })
+          .partial()
+          .strict(),
+      })
+      .partial()
+      .strict(),
+    cnnWindows: z.enum(['roi', 'crop']),
+    threads: z.number().int().min(1).max(256),
+  })
+  .partial()
+  .strict();
+
+export type StudyConfigInput = z.input<typeof studyConfigSchema>;
+
+/** A full configuration from partial input laid over `base` (default: DEFAULT_CONFIG). */
+export function resolveStudyConfig(input: unknown, base: StudyConfig = DEFAULT_CONFIG): StudyConfig {
+  const parsed = studyConfigSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.length ? issue.path.join('.') : 'config';
+    throw new SonoError('BAD_INPUT', `study config: ${where}: ${issue.message}`);
+  }
+  const p = parsed.data;
+  const detect = { ...base.detect, ...p.detect, refineParams: { ...base.detect.refineParams, ...p.detect?.refineParams } };
+  const config: StudyConfig = {
+    ...base,
+    ...stripUndefined(p),
+    methods: p.methods ? [...new Set(p.methods)] : base.methods,
+    gbm: { ...base.gbm, ...p.gbm },
+    windows: { ...base.windows, ...p.windows } as WindowParams,
+    samples: { ...base.samples, ...p.samples },
+    detect: detect as DetectParams,
+  };
+  checkWindowParams(config.windows);
+  checkSampleParams(config.samples);
+  return config;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Methods to run, and those accepted but not available, each with its reason. */
+export function splitMethods(methods: readonly Method[]): { run: AvailableMethod[]; unavailable: Array<{ method: Method; reason: string }> } {
+  const run: AvailableMethod[] = [];
+  const unavailable: Array<{ method: Method; reason: string }> = [];
+  for (const m of methods) {
+    const reason = UNAVAILABLE[m];
+    if (reason) unavailable.push({ method: m, reason });
+    else run.push(m as AvailableMethod);
+  }
+  return { run, unavailable };
+}
+
+/** Feature families a set of methods needs. */
+export function familiesFor(methods: readonly AvailableMethod[]): { haar: boolean; cnn: boolean } {
+  return {
+    haar: methods.some((m) => m === 'haar' || m === 'fusion' || m === 'fusion-score'),
+    cnn: methods.some((m) => m === 'na' || m === 'fusion' || m === 'fusion-score'),
+  };
+}

@@ -1,0 +1,87 @@
+/** Writes the study's report folder. Each file is written atomically. */
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import type { StudyComputation } from './compute.js';
+import type { Method, StudyConfig } from './config.js';
+import { reportHtml } from './report-html.js';
+import { mcnemarCsv, table1Csv, table1Json, table1Markdown, toCsv } from './report-tables.js';
+import type { McNemarRow, Table1Row } from './summary.js';
+
+export interface ReportInput {
+  project: string;
+  testProject: string | null;
+  category: string;
+  config: StudyConfig;
+  rows: Table1Row[];
+  mcnemar: McNemarRow[];
+  computation: StudyComputation;
+  unavailable: Array<{ method: Method; reason: string }>;
+  /** Run id of each method in the study project. */
+  runs: Record<string, string>;
+  startedAt: string;
+  finishedAt: string;
+  wallSeconds: number;
+}
+
+export const REPORT_FILES = ['table1.json', 'table1.md', 'table1.csv', 'mcnemar.csv', 'detections.csv', 'study.json', 'index.html'] as const;
+
+export function reportNotes(r: Pick<ReportInput, 'unavailable' | 'computation' | 'config'>): string[] {
+  const notes = r.unavailable.map((u) => `${u.method}: ${u.reason}.`);
+  if (r.config.split === 'kfold') notes.push(`${r.config.folds}-fold cross-validation by subject (seed ${r.config.seed}); every method on the same folds.`);
+  notes.push('Failure-rate and accuracy intervals: Wilson 95%. Mean-Dice intervals: percentile bootstrap over subjects (2000 resamples).');
+  return notes;
+}
+
+export function writeReport(outDir: string, r: ReportInput): string[] {
+  const notes = reportNotes(r);
+  const files: Array<[string, string]> = [
+    ['table1.json', table1Json(r.rows)],
+    ['table1.md', table1Markdown(r.rows, notes)],
+    ['table1.csv', table1Csv(r.rows)],
+    ['mcnemar.csv', mcnemarCsv(r.mcnemar)],
+    [
+      'detections.csv',
+      toCsv(
+        ['method', 'set', 'fold', 'imageId', 'image', 'subject', 'x', 'y', 'w', 'h', 'score', 'dice', 'iou', 'coarseDice', 'failure'],
+        r.computation.detections.map((d) => [
+          d.method, d.set, d.fold, d.imageId, d.imageName, d.subject ?? '', d.box.x, d.box.y, d.box.w, d.box.h,
+          d.score.toFixed(6), d.dice.toFixed(6), d.iou.toFixed(6), d.coarseDice.toFixed(6), d.dice < 0.8 ? 1 : 0,
+        ]),
+      ),
+    ],
+    [
+      'study.json',
+      JSON.stringify(
+        {
+          project: r.project,
+          testProject: r.testProject,
+          category: r.category,
+          startedAt: r.startedAt,
+          finishedAt: r.finishedAt,
+          wallSeconds: r.wallSeconds,
+          phaseSeconds: r.computation.seconds,
+          runs: r.runs,
+          unavailable: r.unavailable,
+          config: r.config,
+          folds: r.computation.folds,
+          accuracy: r.computation.accuracy,
+        },
+        null,
+        2,
+      ) + '\n',
+    ],
+    [
+      'index.html',
+      reportHtml({
+        title: `SonoTL detection study: ${r.category}`,
+        generatedAt: r.finishedAt,
+        rows: r.rows,
+        mcnemar: r.mcnemar,
+        computation: r.computation,
+        notes,
+      }),
+    ],
+  ];
+  for (const [name, text] of files) writeFileAtomic(join(outDir, name), text);
+  return files.map(([name]) => join(outDir, name));
+}
