@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../src-main/core/util/package-root.js';
 import type { BenchFigure } from './figure.js';
 import { importRate, projectOpen } from './figures/project-store.js';
+import { uiFigures } from './figures/ui.js';
 
 /**
  * `npm run bench`: every figure, printed as a table and written to bench/results/latest.json. It
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   };
   add(await importRate(quick ? 100 : 1000));
   add(projectOpen(quick ? 1000 : 10_000));
+  add(await uiFigures({ rendererDir: join(packageRoot(), 'dist', 'renderer') }));
 
   const out = join(packageRoot(), 'bench', 'results');
   mkdirSync(out, { recursive: true });
