@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'BAD_INPUT'
   | 'UNSUPPORTED'
   | 'NOT_FOUND'
+  | 'CORRUPT'
+  | 'INTERNAL'
   | 'CANCELLED';
 
 export class SonoError extends Error {

@@ -8,3 +8,4 @@ export * from './runs.js';
 export * from './info.js';
 export * from './blobs.js';
 export * from './files.js';
+export * from './models.js';
