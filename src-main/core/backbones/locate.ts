@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { SonoError, errorMessage } from '../errors.js';
 import { getBackbone, type BackboneEntry } from './registry.js';
+import { loadOnnxBackbone } from './locate-onnx.js';
 
 export interface LocateOptions {
   /** Defaults to process.env (SONOTL_MODELS, XDG_CACHE_HOME, LOCALAPPDATA are read). */
@@ -66,6 +67,9 @@ export function modelSearchDirs(opts: LocateOptions = {}): string[] {
 
 /** Finds the backbone's files and checks the weights' sha256; throws SonoError NOT_FOUND / BAD_INPUT. */
 export async function locateBackbone(entry: BackboneEntry, opts: LocateOptions = {}): Promise<LocatedModel> {
+  if (entry.weightsFile) {
+    throw new SonoError('BAD_INPUT', `backbone ${entry.id} is published as ${entry.weightsFile}, not a tfjs model.json; use locateOnnxBackbone (locate-onnx.ts)`, entry.id);
+  }
   const roots = modelSearchDirs(opts);
   for (const root of roots) {
     const dir = path.join(root, entry.id);
@@ -100,6 +104,8 @@ export async function locateBackbone(entry: BackboneEntry, opts: LocateOptions =
 /** Loads a registered backbone as a tfjs LayersModel from local files (no network, no file:// handler). */
 export async function loadBackbone(id: string, opts: LocateOptions = {}): Promise<tfl.LayersModel> {
   const entry = getBackbone(id);
+  // ONNX-published backbones (CaffeNet) are converted to tfjs by their importer.
+  if (entry.weightsFile) return loadOnnxBackbone(entry, opts);
   const located = await locateBackbone(entry, opts);
   const json = await readModelJson(located.modelJsonPath);
   const shards = await Promise.all(located.weightPaths.map((p) => readFile(p)));
@@ -120,6 +126,9 @@ export async function loadBackbone(id: string, opts: LocateOptions = {}): Promis
  * returns where they are. Needs network access; product code calls it on the user's request only.
  */
 export async function download(entry: BackboneEntry, opts: LocateOptions & { fetch?: typeof fetch } = {}): Promise<LocatedModel> {
+  if (entry.weightsFile) {
+    throw new SonoError('UNSUPPORTED', `backbone ${entry.id}: automatic download of ${entry.weightsFile} is not implemented; fetch ${entry.sourceUrl} into ${path.join(modelCacheDir(opts), entry.id)}`, entry.id);
+  }
   const get = opts.fetch ?? fetch;
   const fetchBytes = async (url: string): Promise<Uint8Array> => {
     let res: Response;

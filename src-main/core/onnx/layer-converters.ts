@@ -14,6 +14,7 @@ const identity: Converter = (call, ctx) => ctx.alias(call.output, ctx.value(call
 export const converters: Record<string, Converter> = {
   Conv2D: convolution,
   DepthwiseConv2D: convolution,
+  GroupedConv2D: convolution,
   BatchNormalization: batchNormalization,
   ReLU: (call, ctx) => {
     const x = ctx.input(call.inputs[0]);
@@ -86,6 +87,8 @@ function convolution(call: LayerCall, ctx: ConvertContext): void {
   const kernel = ctx.requireWeight(call, depthwise ? 'depthwise_kernel' : 'kernel');
   const [kh, kw, cin, last] = kernel.shape;
   const outChannels = depthwise ? cin * last : last;
+  // GroupedConv2D (CaffeNet's group: 2, backbones/caffenet-layers.ts) keeps ONNX's grouped kernel order.
+  const groups = call.className === 'GroupedConv2D' ? numberConfig(call, 'groups') : 1;
   const strides = pair(call, 'strides');
   const dilations = pair(call, 'dilationRate');
 
@@ -113,7 +116,7 @@ function convolution(call: LayerCall, ctx: ConvertContext): void {
     strides,
     dilations,
     pads,
-    group: depthwise ? cin : 1,
+    group: depthwise ? cin : groups,
   });
   finishAffine(call, ctx, { name: conv, rank: 4 }, { weight: w, bias, channelAxis: 'first' });
 }
