@@ -28,6 +28,40 @@ export const ImageFilterSchema = z
   .strict();
 
 const empty = z.object({}).strict();
+const runId = text(100).min(1);
+
+/** Methods the Runs page offers: Haar, CNN features at the three adaptation levels, and Haar+CNN fusion. */
+export const RunMethodSchema = z.enum(['haar', 'na', 'pa', 'fa', 'fusion']);
+
+export const StudyStartSchema = z
+  .object({
+    methods: z.array(RunMethodSchema).min(1).max(5),
+    backbone: text(200).min(1).optional(),
+    split: z.enum(['kfold', 'fixed']).optional(),
+    folds: z.number().int().min(3).max(50).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    /** Smaller folds, windows and classifiers: a first look in a minute or two. */
+    quick: z.boolean().optional(),
+    category: text(200).min(1).optional(),
+    hardNegativeMaxIter: z.number().int().min(1).max(5000).optional(),
+    gbm: z
+      .object({
+        maxIter: z.number().int().min(1).max(5000).optional(),
+        learningRate: z.number().gt(0).max(10).optional(),
+        maxLeafNodes: z.number().int().min(2).max(1024).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Fine-tuning of the PA and FA networks. */
+    finetune: z
+      .object({
+        epochs: z.number().int().min(1).max(1000).optional(),
+        learningRate: z.number().gt(0).max(1).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
 export const contract = {
   'session.current': { input: empty },
@@ -59,6 +93,35 @@ export const contract = {
   },
   'export.run': { input: z.object({ format: FormatSchema, out: path }).strict() },
   'runs.list': { input: empty },
+  'runs.options': { input: empty },
+  'runs.start': { input: StudyStartSchema },
+  'runs.active': { input: empty },
+  'runs.cancel': { input: z.object({ job: text(100).min(1).optional() }).strict() },
+  'runs.restart': { input: z.object({ runId }).strict() },
+  'runs.detections': {
+    input: z
+      .object({
+        runId,
+        scope: z.enum(['cv', 'test']).optional(),
+        below: z.number().min(0).max(1).optional(),
+        sort: z.enum(['dice', '-dice', 'image']).optional(),
+        offset: z.number().int().min(0).max(1e9),
+        limit: z.number().int().min(1).max(1000),
+      })
+      .strict(),
+  },
+  'runs.table': { input: z.object({ runIds: z.array(runId).max(10_000).optional() }).strict() },
+  'analysis.run': {
+    input: z
+      .object({
+        runId,
+        imageId: id.optional(),
+        model: text(100).min(1).optional(),
+        threshold: z.number().finite().min(0).max(100).optional(),
+        ridges: z.enum(['bright', 'dark']).optional(),
+      })
+      .strict(),
+  },
 } as const;
 
 export type ApiMethod = keyof typeof contract;
@@ -71,7 +134,7 @@ export interface ApiErrorBody {
   subject?: string;
 }
 
-/** Progress of long work (imports now; training and detection later), pushed to the UI as events. */
+/** Progress of long work (imports, studies), pushed to the UI as events. */
 export interface ProgressEvent {
   type: 'progress';
   job: string;
@@ -79,6 +142,17 @@ export interface ProgressEvent {
   done: number;
   total: number;
   detail?: string;
+  /** Studies: 'finished' events carry how the job ended (detail holds the error text). */
+  state?: 'running' | 'done' | 'failed' | 'cancelled';
+  fold?: number;
+  method?: string;
+  /** The whole job, 0..1, and the seconds it still needs (null until there is a rate). */
+  overall?: number;
+  etaSeconds?: number | null;
+  /** Training steps, when the phase trains a network. */
+  epoch?: number;
+  batch?: number;
+  loss?: number;
 }
 
 export const API_METHODS = Object.keys(contract) as ApiMethod[];

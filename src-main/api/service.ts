@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import { analysisViewData } from '../core/analysis/analysis-view-data.js';
+import { analyzeRun } from '../core/analysis/run-analysis.js';
 import { exportAnnotations } from '../core/export/export-annotations.js';
 import { importInputs } from '../core/import/run-import.js';
 import {
@@ -9,7 +11,6 @@ import {
   listAnnotations,
   listCategories,
   listImages,
-  listRuns,
   projectInfo,
   redo,
   setSplit,
@@ -19,7 +20,9 @@ import {
   type Project,
 } from '../core/project/index.js';
 import type { ApiMethod, contract, ProgressEvent } from './contract.js';
+import { reviewPage, runsWithMetrics, table1Entries } from './run-results.js';
 import type { Session } from './session.js';
+import { configFromRequest, configOfRun, StudyJobs, studyOptions } from './study-jobs.js';
 
 type Input<M extends ApiMethod> = z.output<(typeof contract)[M]['input']>;
 
@@ -28,6 +31,8 @@ export interface ServiceContext {
   /** Recorded as the author of edits (the workstation user, or the bridge's configured user). */
   author: string;
   emit?: (event: ProgressEvent) => void;
+  /** Folder holding `<backbone>/model.json` for studies; default: SONOTL_MODELS or the user's model cache. */
+  modelsDir?: string;
 }
 
 /**
@@ -37,11 +42,19 @@ export interface ServiceContext {
 export function createService(ctx: ServiceContext) {
   const { session, author } = ctx;
   const describe = (project: Project | null) => (project ? { dir: project.dir } : null);
+  const jobs = new StudyJobs((e) => ctx.emit?.(e), ctx.modelsDir);
   const service = {
     'session.current': async (_: Input<'session.current'>) => describe(session.current),
-    'session.open': async (i: Input<'session.open'>) => describe(session.open(i.dir)),
-    'session.create': async (i: Input<'session.create'>) => describe(session.open(i.dir, true)),
+    'session.open': async (i: Input<'session.open'>) => {
+      jobs.assertIdle(`open ${i.dir}`);
+      return describe(session.open(i.dir));
+    },
+    'session.create': async (i: Input<'session.create'>) => {
+      jobs.assertIdle(`create ${i.dir}`);
+      return describe(session.open(i.dir, true));
+    },
     'session.close': async (_: Input<'session.close'>) => {
+      jobs.assertIdle('close the project');
       session.close();
       return null;
     },
@@ -78,9 +91,35 @@ export function createService(ctx: ServiceContext) {
       });
     },
     'export.run': async (i: Input<'export.run'>) => exportAnnotations(session.require(), i.format, i.out),
-    'runs.list': async (_: Input<'runs.list'>) => listRuns(session.require()),
+    'runs.list': async (_: Input<'runs.list'>) => runsWithMetrics(session.require()),
+    'runs.options': async (_: Input<'runs.options'>) => studyOptions(),
+    'runs.start': async (i: Input<'runs.start'>) => jobs.start(session.require(), configFromRequest(i), { quick: i.quick }),
+    'runs.active': async (_: Input<'runs.active'>) => jobs.active(session.current),
+    'runs.cancel': async (i: Input<'runs.cancel'>) => jobs.cancel(i.job),
+    'runs.restart': async (i: Input<'runs.restart'>) => {
+      const project = session.require();
+      return jobs.start(project, configOfRun(project, i.runId), { restartOf: i.runId });
+    },
+    'runs.detections': async (i: Input<'runs.detections'>) => reviewPage(session.require(), i),
+    'runs.table': async (i: Input<'runs.table'>) => table1Entries(session.require(), i.runIds),
+    'analysis.run': async (i: Input<'analysis.run'>) =>
+      analysisViewData(
+        await analyzeRun(session.require(), i.runId, {
+          image: i.imageId,
+          model: i.model,
+          threshold: i.threshold,
+          ridges: i.ridges,
+          locate: ctx.modelsDir ? { env: { SONOTL_MODELS: ctx.modelsDir } } : undefined,
+        }),
+      ),
   } satisfies { [M in ApiMethod]: (input: Input<M>) => Promise<unknown> };
-  return service;
+  return Object.assign(service, { [STUDY_JOBS]: jobs });
+}
+
+/** The service's study runner, for doors that must wait for or stop a study (shutdown, tests). */
+export const STUDY_JOBS = Symbol('studyJobs');
+export function studyJobsOf(service: Service): StudyJobs {
+  return service[STUDY_JOBS];
 }
 
 export type Service = ReturnType<typeof createService>;

@@ -4,7 +4,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ProgressEvent } from '../api/contract.js';
 import { dispatch, type DispatchResult } from '../api/dispatch.js';
-import { createService } from '../api/service.js';
+import { createService, studyJobsOf } from '../api/service.js';
 import { Session } from '../api/session.js';
 import { errorMessage, isSonoError } from '../core/errors.js';
 import { resolveStoredFile, thumbnail } from '../core/project/files.js';
@@ -23,6 +23,8 @@ export interface BridgeOptions {
   author?: string;
   /** Fixed token, for tests only; normally a new random one per launch. */
   token?: string;
+  /** Folder holding `<backbone>/model.json` for studies; default: SONOTL_MODELS or the user's model cache. */
+  modelsDir?: string;
 }
 
 export interface Bridge {
@@ -86,7 +88,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     const text = JSON.stringify(event);
     for (const s of sockets) if (s.readyState === s.OPEN) s.send(text);
   };
-  const service = createService({ session, author: options.author ?? currentUser(), emit });
+  const service = createService({ session, author: options.author ?? currentUser(), emit, modelsDir: options.modelsDir });
   if (options.projectDir) session.open(options.projectDir);
   const rendererDir = resolve(options.rendererDir);
   let port = 0;
@@ -102,6 +104,11 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     if (!isSameOrigin(req, port)) return send(res, 403, 'text/plain; charset=utf-8', 'cross-origin requests are refused');
     if (!hasValidToken(req, url, token)) return send(res, 401, 'text/plain; charset=utf-8', 'a valid token is required; open the URL the server printed');
+    try {
+      decodeURIComponent(url.pathname);
+    } catch {
+      return send(res, 400, 'application/json', JSON.stringify({ ok: false, error: { code: 'BAD_INPUT', message: 'the URL path has malformed percent-encoding' } }));
+    }
     if (url.searchParams.has('token')) {
       res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
     }
@@ -166,6 +173,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     port,
     token,
     close: async () => {
+      // A study still writing its results must stop before the project it writes to is closed.
+      const jobs = studyJobsOf(service);
+      jobs.cancel();
+      await jobs.settled();
       for (const s of sockets) s.terminate();
       wss.close();
       await new Promise<void>((r) => server.close(() => r()));

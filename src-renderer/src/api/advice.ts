@@ -17,5 +17,8 @@ const ADVICE: Record<string, string> = {
 };
 
 export function adviceFor(e: unknown): string {
-  return e instanceof ApiError ? (ADVICE[e.code] ?? '') : '';
+  if (!(e instanceof ApiError)) return '';
+  // The same code refuses work while this window's own study holds the project: the remedy differs.
+  if (e.code === 'PROJECT_LOCKED' && e.subject?.startsWith('study-')) return 'Cancel the study on the Runs page, or wait for it to finish.';
+  return ADVICE[e.code] ?? '';
 }

@@ -9,6 +9,14 @@ export type Category = ApiOutput<'categories.list'>[number];
 export type ProjectInfo = ApiOutput<'project.info'>;
 export type ImportReport = ApiOutput<'import.run'>;
 export type AnnotationFormat = NonNullable<ApiInput<'import.run'>['annotations']>['format'];
+export type RunRow = ApiOutput<'runs.list'>[number];
+export type StudyJob = NonNullable<ApiOutput<'runs.active'>>;
+export type StudyOptions = ApiOutput<'runs.options'>;
+export type StudyRequest = ApiInput<'runs.start'>;
+export type RunMethod = StudyRequest['methods'][number];
+export type ReviewPage = ApiOutput<'runs.detections'>;
+export type ReviewItem = ReviewPage['items'][number];
+export type Table1Row = ApiOutput<'runs.table'>[number];
 
 /** A box in image pixels; (x, y) is the top-left corner. */
 export interface Box {

@@ -1,11 +1,28 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 
-export type Route = { view: 'projects' } | { view: 'images' } | { view: 'annotate'; imageId: number };
+export type Route =
+  | { view: 'projects' }
+  | { view: 'images' }
+  | { view: 'annotate'; imageId: number }
+  | { view: 'runs' }
+  | { view: 'review'; runId?: string }
+  | { view: 'compare' };
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/');
   if (parts[0] === 'images') return { view: 'images' };
+  if (parts[0] === 'runs') return { view: 'runs' };
+  if (parts[0] === 'compare') return { view: 'compare' };
+  if (parts[0] === 'review') {
+    let runId: string | undefined;
+    try {
+      runId = parts[1] ? decodeURIComponent(parts[1]) : undefined;
+    } catch {
+      // A mangled address opens Review on its default run instead of failing to start.
+    }
+    return runId ? { view: 'review', runId } : { view: 'review' };
+  }
   if (parts[0] === 'annotate') {
     const id = Number(parts[1]);
     if (Number.isInteger(id) && id > 0) return { view: 'annotate', imageId: id };
@@ -14,7 +31,9 @@ export function parseHash(hash: string): Route {
 }
 
 export function routeHash(r: Route): string {
-  return r.view === 'annotate' ? `#/annotate/${r.imageId}` : `#/${r.view}`;
+  if (r.view === 'annotate') return `#/annotate/${r.imageId}`;
+  if (r.view === 'review' && r.runId) return `#/review/${encodeURIComponent(r.runId)}`;
+  return `#/${r.view}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { DispatchResult, Platform, ProgressEvent } from '../platform/types';
-import type { Annotation, Box, Category, ImageSummary } from '../lib/types';
+import type { Annotation, Box, Category, ImageSummary, ReviewItem, RunRow, StudyJob, Table1Row } from '../lib/types';
 
 /**
  * An in-memory stand-in for the backend, for store and component tests: the same method names and
@@ -18,6 +18,50 @@ export interface FakeBackend extends Platform {
   release(): void;
   emit(e: ProgressEvent): void;
   callsOf(method: string): any[];
+  /** Studies: the project's runs, the current job, stored detections per run, Table 1 rows. */
+  runs: RunRow[];
+  job: StudyJob | null;
+  detections: Map<string, ReviewItem[]>;
+  table: Table1Row[];
+  unavailable: Record<string, string>;
+  /** Ends the current job the way the real backend does: run statuses, then a 'finished' event. */
+  finishJob(state: 'done' | 'failed' | 'cancelled', error?: string): void;
+}
+
+export function makeRun(id: string, over: Partial<RunRow> = {}): RunRow {
+  return {
+    id,
+    method: 'na',
+    backbone: 'mobilenet_v2_0.35_224',
+    level: 'na',
+    status: 'done',
+    config: {},
+    backend: 'cpu',
+    error: null,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    startedAt: '2025-01-01T00:00:00.000Z',
+    finishedAt: '2025-01-01T00:01:00.000Z',
+    metrics: [],
+    ...over,
+  };
+}
+
+export function makeReviewItem(detectionId: number, imageId: number, dice: number | null, over: Partial<ReviewItem> = {}): ReviewItem {
+  return {
+    detectionId,
+    imageId,
+    imageName: `scan_${imageId}.png`,
+    relPath: `images/${imageId}.png`,
+    width: 800,
+    height: 540,
+    subject: null,
+    categoryId: 1,
+    box: { x: 100, y: 100, w: 200, h: 150 },
+    score: 0.9,
+    dice,
+    truths: [{ id: 9000 + imageId, x: 120, y: 110, w: 220, h: 160 }],
+    ...over,
+  };
 }
 
 type Edit = { annotationId: number; before: Annotation | null; after: Annotation | null };
@@ -60,6 +104,19 @@ export function createFakeBackend(imageCount = 3): FakeBackend {
 
   const fake: FakeBackend = {
     calls: [],
+    runs: [],
+    job: null,
+    detections: new Map(),
+    table: [],
+    unavailable: { pa: 'not available: fine-tuning is not built yet', fa: 'not available: fine-tuning is not built yet' },
+    finishJob(state, error) {
+      const job = fake.job;
+      if (!job) throw new Error('the fake backend has no job to finish');
+      job.state = state;
+      job.error = error ?? null;
+      for (const r of fake.runs) if (job.runIds.includes(r.id)) Object.assign(r, { status: state, error: error ?? null });
+      fake.emit({ type: 'progress', job: job.job, phase: 'finished', state, done: 1, total: 1, overall: state === 'done' ? 1 : (job.progress?.overall ?? 0), etaSeconds: 0, detail: error });
+    },
     images: Array.from({ length: imageCount }, (_, i) => makeImage(i + 1)),
     annotations: [],
     categories: [{ id: 1, name: 'kidney', color: '#E69F00' }],
@@ -180,6 +237,66 @@ export function createFakeBackend(imageCount = 3): FakeBackend {
         return step(i.imageId, undone, done, false);
       case 'edits.state':
         return { canUndo: stackOf(done, i.imageId).length > 0, canRedo: stackOf(undone, i.imageId).length > 0 };
+      case 'runs.options': {
+        const preset = (folds: number, maxIter: number) => ({ backbone: 'mobilenet_v2_0.35_224', split: 'kfold', folds, seed: 1, hardNegativeMaxIter: 40, gbm: { maxIter, learningRate: 0.1, maxLeafNodes: 15 }, finetune: { epochs: 3, learningRate: 1e-4 } });
+        return {
+          methods: ['haar', 'na', 'pa', 'fa', 'fusion'].map((m) => ({ method: m, available: !fake.unavailable[m], reason: fake.unavailable[m] ?? null })),
+          backbones: ['mobilenet_v2_0.35_224', 'caffenet'],
+          defaults: preset(5, 100),
+          quick: preset(3, 40),
+        };
+      }
+      case 'runs.list':
+        return fake.runs.map((r) => ({ ...r }));
+      case 'runs.active':
+        return fake.job ? { ...fake.job, loss: [...fake.job.loss] } : null;
+      case 'runs.start':
+      case 'runs.restart': {
+        if (fake.job?.state === 'running') throw new Error(`cannot start another study: study ${fake.job.job} is running`);
+        const methods = method === 'runs.start' ? i.methods : [fake.runs.find((r) => r.id === i.runId)?.method ?? 'na'];
+        const n = fake.runs.length;
+        const runIds = methods.filter((m: string) => !fake.unavailable[m]).map((_: string, k: number) => `r-fake-${n + k + 1}`);
+        for (const [k, id] of runIds.entries()) fake.runs.push(makeRun(id, { method: methods[k], status: 'running', finishedAt: null }));
+        fake.job = {
+          job: `study-fake-${n + 1}`,
+          project: '/fake/project',
+          state: 'running',
+          methods,
+          unavailable: methods.filter((m: string) => fake.unavailable[m]).map((m: string) => ({ method: m, reason: fake.unavailable[m] })),
+          config: { folds: i.folds ?? 3, split: i.split ?? 'kfold', backbone: i.backbone ?? 'mobilenet_v2_0.35_224' } as StudyJob['config'],
+          quick: i.quick ?? false,
+          restartOf: method === 'runs.restart' ? i.runId : null,
+          runIds,
+          startedAt: '2025-01-01T00:00:00.000Z',
+          finishedAt: null,
+          progress: null,
+          loss: [],
+          error: null,
+          reportDir: '/fake/project/reports/x',
+        };
+        return { ...fake.job };
+      }
+      case 'runs.cancel':
+        return { cancelled: fake.job?.state === 'running' ? fake.job.job : null };
+      case 'runs.detections': {
+        const run = fake.runs.find((r) => r.id === i.runId);
+        if (!run) throw new Error(`run ${i.runId} is not in this project`);
+        const all = fake.detections.get(i.runId) ?? [];
+        const shown = all.filter((d) => i.below === undefined || (d.dice !== null && d.dice < i.below));
+        const dir = i.sort === '-dice' ? -1 : 1;
+        shown.sort((a, b) => (i.sort === 'image' ? a.imageId - b.imageId : dir * ((a.dice ?? -1) - (b.dice ?? -1))));
+        return {
+          run,
+          scope: 'cv',
+          scopes: ['cv'],
+          evaluated: all.length,
+          failures: all.filter((d) => d.dice !== null && d.dice < 0.8).length,
+          total: shown.length,
+          items: shown.slice(i.offset, i.offset + i.limit).map((d) => ({ ...d, truths: fake.annotations.filter((a) => a.imageId === d.imageId).map((a) => ({ id: a.id, x: a.x, y: a.y, w: a.w, h: a.h })).concat(d.truths) })),
+        };
+      }
+      case 'runs.table':
+        return fake.table;
       default:
         throw new Error(`the fake backend has no ${method}`);
     }
