@@ -2,7 +2,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, session as electronSession, 
 import { join } from 'node:path';
 import type { ProgressEvent } from '../api/contract.js';
 import { dispatch } from '../api/dispatch.js';
-import { createService } from '../api/service.js';
+import { createService, studyJobsOf } from '../api/service.js';
 import { Session } from '../api/session.js';
 import { errorMessage } from '../core/errors.js';
 import { packageRoot } from '../core/util/package-root.js';
@@ -42,8 +42,13 @@ if (!app.requestSingleInstanceLock()) {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   });
   app.on('window-all-closed', () => {
-    session.close();
-    app.quit();
+    // A running study is stopped and its runs marked cancelled before the project closes under it.
+    const jobs = studyJobsOf(service);
+    jobs.cancel();
+    void jobs.settled().finally(() => {
+      session.close();
+      app.quit();
+    });
   });
   app.whenReady().then(start, (e) => {
     dialog.showErrorBox('SonoTL could not start', errorMessage(e));
@@ -73,7 +78,16 @@ async function start(): Promise<void> {
     backgroundColor: '#101418',
     title: 'SonoTL',
     show: false,
-    webPreferences: { ...WEB_PREFERENCES, preload: join(root, 'dist', 'src-main', 'electron', 'preload.cjs') },
+    // The checklist settings are repeated literally (equal to WEB_PREFERENCES) so that Electronegativity's
+    // static checks can see them; test/electron-main.test.ts asserts the window gets exactly these.
+    webPreferences: {
+      ...WEB_PREFERENCES,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      disableBlinkFeatures: 'Auxclick',
+      preload: join(root, 'dist', 'src-main', 'electron', 'preload.cjs'),
+    },
   });
   window.once('ready-to-show', () => window?.show());
   buildMenu();

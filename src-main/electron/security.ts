@@ -24,6 +24,8 @@ export const WEB_PREFERENCES = Object.freeze({
   webviewTag: false,
   navigateOnDragDrop: false,
   spellcheck: false,
+  // A middle click on a link asks for a new window; refused by the window-open handler too.
+  disableBlinkFeatures: 'Auxclick',
 });
 
 export const CONTENT_SECURITY_POLICY = [

@@ -322,10 +322,10 @@ describe('fuzz: annotation readers (COCO, CSV, VOC, YOLO)', () => {
 });
 
 /**
- * Cases that crash today in modules outside this task's reach (other work owns core/gbm and
- * core/backbones; see the report in docs/security.md). They run in their own tally inside `it.fails`, so
- * the suite stays green while they crash and turns red the day they are fixed: then move them into the
- * main tests by dropping `.fails`.
+ * Cases that crash today in a module outside this suite's reach (core/backbones/locate.ts belongs to other
+ * work; the fix is described in docs/security.md). They run in their own tally inside `it.fails`, so the
+ * suite stays green while they crash and turns red the day they are fixed: then move them into the main
+ * tests by dropping `.fails`.
  */
 const knownBugs = new Tally();
 
@@ -375,16 +375,30 @@ describe('fuzz: model files', () => {
     expectClean(before);
   }, 60_000);
 
-  // KNOWN BUG (core/gbm/model-json.ts, not in this task's scope): error messages JSON.stringify the
-  // offending value, which throws RangeError for a value nested 100 000 levels deep.
-  it.fails('KNOWN BUG: GBM model JSON with a value nested 100 000 levels deep crashes fromJSON (RangeError)', async () => {
+  // Regression (core/gbm/model-json.ts): messages stringified the offending value, which threw RangeError
+  // for a value nested 100 000 levels deep. The depth is now checked first, without recursion.
+  it('GBM model JSON nested 100 000 levels deep in any field is refused as too deep, naming the file', async () => {
     const doc = stump();
-    const before = knownBugs.failures.length;
-    for (const path of jsonPaths(doc)) {
-      const json = JSON.parse(JSON.stringify(withField(doc, path, '@@')).replace('"@@"', nestedJson(100_000))) as unknown;
-      await knownBugs.run(`gbm deep ${describePath(path)}`, () => GbmClassifier.fromJSON(json), judgeModel(predicts));
+    const before = tally.failures.length;
+    const tooDeep = ({ value, error }: { value?: GbmClassifier; error?: unknown }): Verdict =>
+      value !== undefined
+        ? fail('a 100 000-level value was accepted')
+        : both(judgeRefusal(error, ['BAD_INPUT'], 'deep-model.json'), () =>
+            /nested more than \d+ levels deep/.test((error as Error).message) ? pass : fail(`not refused by the depth check: ${(error as Error).message}`),
+          );
+    for (const path of [[], ...jsonPaths(doc)]) {
+      for (const kind of ['array', 'object'] as const) {
+        const nested = nestedJson(100_000, '1', kind);
+        const text = path.length === 0 ? nested : JSON.stringify(withField(doc, path, '@@')).replace('"@@"', nested);
+        const json = JSON.parse(text) as unknown;
+        await tally.run(`gbm deep ${kind} ${describePath(path)}`, () => GbmClassifier.fromJSON(json, 'deep-model.json'), tooDeep);
+      }
     }
-    expect(knownBugs.failures.length - before).toBe(0);
+    // Every other refusal names the file too, and a valid model still loads after the check.
+    const named = withField(doc, ['trees', 1, 'left', 0], 'x');
+    await tally.run('gbm refusal names the file', () => GbmClassifier.fromJSON(named, 'named-model.json'), ({ error }) => judgeRefusal(error, ['BAD_INPUT'], 'named-model.json'));
+    expect(predicts(GbmClassifier.fromJSON(doc, 'ok.json'))).toEqual(pass);
+    expectClean(before);
   }, 60_000);
 
   const root = join(work, 'models');
@@ -449,6 +463,54 @@ describe('fuzz: model files', () => {
     await tryText(tally, 'deep', nestedJson(100_000, '1', 'object'));
     await tryText(tally, 'deep manifest', JSON.stringify({ ...modelDoc, weightsManifest: '@@' }).replace('"@@"', nestedJson(100_000)));
     expectClean(before);
+  }, 60_000);
+
+  const shard = join(dir, 'weights.bin');
+  const tryWeights = (t: Tally, label: string, make: () => void) =>
+    t.run(
+      `weights.bin ${label}`,
+      async () => {
+        rmSync(shard, { recursive: true, force: true });
+        make();
+        tracer.reset();
+        return locateBackbone(entry, opts);
+      },
+      ({ value, error }) =>
+        // Only the exact registered bytes may be accepted; anything else is refused naming the folder.
+        value !== undefined ? fail('changed weights were accepted') : both(judgeLocate({ error }), () => judgeRefusal(error, ['BAD_INPUT', 'NOT_FOUND'], dir)),
+    );
+  const restoreModel = async (): Promise<void> => {
+    rmSync(shard, { recursive: true, force: true });
+    writeFileSync(shard, weights);
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(modelDoc));
+    expect((await locateBackbone(entry, opts)).weightPaths).toEqual([shard]);
+  };
+
+  it('tfjs weights.bin (backbone loader): truncations, bit flips, a missing or empty shard', async () => {
+    const before = tally.failures.length;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(modelDoc));
+    const rng = rngFor(SEED + 5);
+    for (const m of [...truncations(weights, 16, 16), ...randomMutants(weights, 40, rng, weights.length)]) {
+      await tryWeights(tally, m.how, () => writeFileSync(shard, m.bytes));
+    }
+    await tryWeights(tally, 'missing', () => undefined);
+    await tryWeights(tally, 'empty', () => writeFileSync(shard, ''));
+    await restoreModel();
+    expectClean(before);
+  }, 60_000);
+
+  // KNOWN BUG (core/backbones/locate.ts, not in this task's scope): shards are read with readFile without
+  // an lstat, so a folder throws EISDIR and a symbolic link is followed out of the model folder. (A
+  // shard far larger than the manifest declares is also read whole before its hash is compared.)
+  it.fails('KNOWN BUG: weights.bin as a folder or a link out of the model folder (EISDIR, read outside)', async () => {
+    const before = knownBugs.failures.length;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(modelDoc));
+    await tryWeights(knownBugs, 'a folder', () => mkdirSync(shard));
+    await tryWeights(knownBugs, 'a link to a file outside', () => symlinkSync(join(sentinel, 'secret.txt'), shard));
+    await restoreModel();
+    expect(knownBugs.failures.length - before).toBe(0);
   }, 60_000);
 
   // KNOWN BUG (core/backbones/locate.ts, not in this task's scope): weightsManifest entries and paths are

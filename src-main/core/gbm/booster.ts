@@ -206,8 +206,9 @@ export class GbmClassifier {
     return modelToJson({ nFeatures: this.nFeatures, baseline: this.baseline, params: this.params, trees: this.trees });
   }
 
-  static fromJSON(json: unknown): GbmClassifier {
-    const m = parseModelJson(json);
+  /** `source` names the file the JSON came from in every error message. */
+  static fromJSON(json: unknown, source?: string): GbmClassifier {
+    const m = parseModelJson(json, source);
     const { threads: _threads, ...params } = m.params;
     const c = new GbmClassifier({ ...params, maxDepth: params.maxDepth ?? undefined });
     c.trees = m.trees;

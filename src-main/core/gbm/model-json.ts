@@ -62,11 +62,25 @@ export function modelToJson(m: ParsedModel): GbmModelJson {
   };
 }
 
-/** Validates a model read from a file; every problem is a SonoError BAD_INPUT naming what is wrong. */
-export function parseModelJson(json: unknown): ParsedModel {
+/**
+ * Deepest nesting a valid model has is 3 (model, trees, tree, node arrays); anything deeper is refused
+ * before a single field is used, because messages and parameter checks stringify values, and a value
+ * nested 100 000 levels deep makes that overflow the stack.
+ */
+export const MAX_MODEL_DEPTH = 8;
+
+/**
+ * Validates a model read from a file; every problem is a SonoError BAD_INPUT naming `source` (the file,
+ * or "GBM model file" when the caller has none) and what is wrong.
+ */
+export function parseModelJson(json: unknown, source?: string): ParsedModel {
+  const bad = (problem: string): SonoError =>
+    new SonoError('BAD_INPUT', oneLine(`GBM model file ${source === undefined ? '' : `${source} `}${problem}`), source);
+  const tooDeep = firstPathDeeperThan(json, MAX_MODEL_DEPTH);
+  if (tooDeep !== null) throw bad(`is nested more than ${MAX_MODEL_DEPTH} levels deep (at ${tooDeep}); a SonoTL model never is`);
   if (!isObject(json)) throw bad('is not a JSON object');
-  if (json.format !== MODEL_FORMAT) throw bad(`has format ${JSON.stringify(json.format)}, expected "${MODEL_FORMAT}"`);
-  if (json.version !== MODEL_VERSION) throw bad(`has version ${JSON.stringify(json.version)}; this version of SonoTL reads version ${MODEL_VERSION}`);
+  if (json.format !== MODEL_FORMAT) throw bad(`has format ${quote(json.format)}, expected "${MODEL_FORMAT}"`);
+  if (json.version !== MODEL_VERSION) throw bad(`has version ${quote(json.version)}; this version of SonoTL reads version ${MODEL_VERSION}`);
   const nFeatures = json.nFeatures;
   if (typeof nFeatures !== 'number' || !Number.isInteger(nFeatures) || nFeatures < 1) throw bad('has no valid nFeatures');
   const baseline = json.baseline;
@@ -80,11 +94,11 @@ export function parseModelJson(json: unknown): ParsedModel {
     throw bad(`has invalid params: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (!Array.isArray(json.trees)) throw bad('has no trees array');
-  const trees = json.trees.map((t, i) => parseTree(t, i, nFeatures));
+  const trees = json.trees.map((t, i) => parseTree(t, i, nFeatures, bad));
   return { nFeatures, baseline, params, trees };
 }
 
-function parseTree(t: unknown, ti: number, nFeatures: number): Tree {
+function parseTree(t: unknown, ti: number, nFeatures: number, bad: (problem: string) => SonoError): Tree {
   const where = `tree ${ti}`;
   if (!isObject(t)) throw bad(`${where} is not an object`);
   const keys = ['feature', 'threshold', 'missingLeft', 'left', 'right', 'value', 'gain', 'count'] as const;
@@ -107,7 +121,7 @@ function parseTree(t: unknown, ti: number, nFeatures: number): Tree {
   for (let i = 0; i < n; i++) {
     const at = `${where} node ${i}`;
     const f = a.feature[i];
-    if (!isInt(f) || f < -1 || f >= nFeatures) throw bad(`${at}: feature ${JSON.stringify(f)} is not -1 or a feature index below ${nFeatures}`);
+    if (!isInt(f) || f < -1 || f >= nFeatures) throw bad(`${at}: feature ${quote(f)} is not -1 or a feature index below ${nFeatures}`);
     tree.feature[i] = f;
     const value = a.value[i];
     if (typeof value !== 'number' || !Number.isFinite(value)) throw bad(`${at}: value is not a finite number`);
@@ -125,7 +139,7 @@ function parseTree(t: unknown, ti: number, nFeatures: number): Tree {
     if (thr === 'Infinity') tree.threshold[i] = Infinity;
     else if (thr === '-Infinity') tree.threshold[i] = -Infinity;
     else if (typeof thr === 'number' && Number.isFinite(thr)) tree.threshold[i] = thr;
-    else throw bad(`${at}: threshold ${JSON.stringify(thr)} is not a number`);
+    else throw bad(`${at}: threshold ${quote(thr)} is not a number`);
     const l = a.left[i];
     const r = a.right[i];
     if (f === -1) {
@@ -135,7 +149,7 @@ function parseTree(t: unknown, ti: number, nFeatures: number): Tree {
     } else {
       // Children after their parent make every path end, whatever else the file says.
       if (!isInt(l) || !isInt(r) || l <= i || r <= i || l >= n || r >= n || l === r) {
-        throw bad(`${at}: children ${JSON.stringify(l)}, ${JSON.stringify(r)} must be distinct node ids after ${i} and below ${n}`);
+        throw bad(`${at}: children ${quote(l)}, ${quote(r)} must be distinct node ids after ${i} and below ${n}`);
       }
       tree.left[i] = l;
       tree.right[i] = r;
@@ -152,6 +166,31 @@ function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v);
 }
 
-function bad(problem: string): SonoError {
-  return new SonoError('BAD_INPUT', `GBM model file ${problem}`);
+/**
+ * The path to the first value nested deeper than `limit` containers, or null. Iterative, so that the
+ * check itself cannot overflow the stack on the input it exists to refuse.
+ */
+function firstPathDeeperThan(root: unknown, limit: number): string | null {
+  const stack: Array<{ value: unknown; depth: number; path: string }> = [{ value: root, depth: 0, path: '(root)' }];
+  while (stack.length > 0) {
+    const { value, depth, path } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= limit) return path;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) if (typeof value[i] === 'object' && value[i] !== null) stack.push({ value: value[i], depth: depth + 1, path: `${path}[${i}]` });
+    } else {
+      for (const [k, v] of Object.entries(value)) if (typeof v === 'object' && v !== null) stack.push({ value: v, depth: depth + 1, path: `${path}.${k.slice(0, 40)}` });
+    }
+  }
+  return null;
+}
+
+/** A value as it appears in a message: JSON, cut short (a field may hold a megabyte array). */
+function quote(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function oneLine(message: string): string {
+  return message.replace(/[\r\n]+/g, ' ');
 }

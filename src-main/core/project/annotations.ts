@@ -55,6 +55,7 @@ function fromRow(r: AnnotationRow): Annotation {
 }
 
 export function listAnnotations(project: Project, imageId: number): Annotation[] {
+  assertImage(project, imageId);
   const rows = project.db.prepare(`${SELECT} WHERE a.image_id = ? AND a.deleted = 0 ORDER BY a.id`).all(imageId) as AnnotationRow[];
   return rows.map(fromRow);
 }
@@ -83,6 +84,11 @@ export function normaliseBox(box: Box, image: { width: number; height: number; i
     throw new SonoError('BAD_INPUT', `box (${b.x}, ${b.y}, ${b.w}x${b.h}) lies outside the ${image.width}x${image.height} image ${image.id}`);
   }
   return b;
+}
+
+/** An unknown image id is an error, not an empty answer: the caller asked about something that is not there. */
+export function assertImage(project: Project, imageId: number): void {
+  imageSize(project, imageId);
 }
 
 function imageSize(project: Project, imageId: number): { width: number; height: number; id: number } {

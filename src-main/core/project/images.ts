@@ -184,6 +184,9 @@ export function listImages(project: Project, page: { offset: number; limit: numb
 export function setSplit(project: Project, ids: readonly number[], split: Split | null): void {
   const stmt = project.db.prepare('UPDATE images SET split = ? WHERE id = ?');
   project.db.transaction(() => {
-    for (const id of ids) stmt.run(split, id);
+    // All or nothing: an unknown id rolls back the ones before it.
+    for (const id of ids) {
+      if (stmt.run(split, id).changes === 0) throw new SonoError('NOT_FOUND', `image ${id} is not in this project`, String(id));
+    }
   })();
 }

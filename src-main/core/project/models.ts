@@ -4,12 +4,13 @@
  * its relative path and the weights' sha256. The folder travels with the project; the hash lets a reader
  * refuse weights that were changed or half-copied.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { SonoError } from '../errors.js';
 import { joinInside, writeFileAtomic } from '../util/atomic-write.js';
+import { checkLayersModelJson, declaredWeightBytes, MAX_MODEL_JSON_BYTES, type LayersModelJson } from '../util/layers-model-json.js';
 import { sha256Hex } from '../util/hash.js';
 import { nowIso } from '../util/time.js';
 import type { Project } from './open.js';
@@ -90,15 +91,40 @@ export async function loadRunModel(project: Project, runId: string, name: string
   const stored = getStoredModel(project, `${runId}/${name}`);
   if (!stored) throw new SonoError('NOT_FOUND', `run ${runId} has no saved model "${name}" in ${project.dir}`, runId);
   const dir = joinInside(project.dir, stored.path);
-  let weights: Buffer;
-  let json: { modelTopology: object; weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }>; format?: string; generatedBy?: string; convertedBy?: string | null };
+  const jsonPath = join(dir, 'model.json');
+  const weightsPath = join(dir, 'weights.bin');
+  const unreadable = (e: unknown): SonoError =>
+    new SonoError('CORRUPT', `model files of run ${runId} in ${dir} cannot be read: ${e instanceof Error ? e.message : String(e)}`, dir);
+  let json: LayersModelJson;
   try {
-    weights = readFileSync(join(dir, 'weights.bin'));
-    json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as typeof json;
+    // model.json is not covered by the stored hash: it is checked as untrusted input before use.
+    regularFileInside(project.dir, jsonPath);
+    regularFileInside(project.dir, weightsPath);
+    const size = lstatSync(jsonPath).size;
+    if (size > MAX_MODEL_JSON_BYTES) throw new SonoError('CORRUPT', `${jsonPath} is ${size} bytes, more than a model.json can be (${MAX_MODEL_JSON_BYTES})`, jsonPath);
+    json = checkLayersModelJson(JSON.parse(readFileSync(jsonPath, 'utf8')) as unknown, jsonPath);
   } catch (e) {
-    throw new SonoError('CORRUPT', `model files of run ${runId} in ${dir} cannot be read: ${e instanceof Error ? e.message : String(e)}`, dir);
+    if (e instanceof SonoError) throw new SonoError('CORRUPT', e.message, jsonPath);
+    throw unreadable(e);
   }
-  if (sha256Hex(weights) !== stored.sha256) throw new SonoError('CORRUPT', `${join(dir, 'weights.bin')} does not match the hash stored for run ${runId}; the file was changed or partly copied`, dir);
+  const paths = json.weightsManifest.flatMap((g) => g.paths);
+  if (paths.length !== 1 || paths[0] !== 'weights.bin') throw new SonoError('CORRUPT', `${jsonPath} lists weight files ${JSON.stringify(paths).slice(0, 100)}; a run model has exactly weights.bin`, jsonPath);
+  let weights: Buffer;
+  try {
+    weights = readFileSync(weightsPath);
+  } catch (e) {
+    throw unreadable(e);
+  }
+  if (sha256Hex(weights) !== stored.sha256) throw new SonoError('CORRUPT', `${weightsPath} does not match the hash stored for run ${runId}; the file was changed or partly copied`, dir);
+  // The weights are the saved ones, so a size mismatch means model.json was changed: tfjs would read
+  // past the buffer or allocate from the made-up shapes.
+  let declared: number;
+  try {
+    declared = declaredWeightBytes(json, jsonPath);
+  } catch (e) {
+    throw new SonoError('CORRUPT', (e as Error).message, jsonPath);
+  }
+  if (declared !== weights.length) throw new SonoError('CORRUPT', `${jsonPath} declares ${declared} bytes of weights, but ${weightsPath} holds ${weights.length}`, jsonPath);
   const handler = tf.io.fromMemory({
     modelTopology: json.modelTopology,
     weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
@@ -107,5 +133,26 @@ export async function loadRunModel(project: Project, runId: string, name: string
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy ?? undefined,
   });
-  return tfl.loadLayersModel(handler);
+  try {
+    return await tfl.loadLayersModel(handler);
+  } catch (e) {
+    // A topology tfjs cannot build (unknown layer, wrong config, weights that do not fit the layers).
+    throw new SonoError('CORRUPT', `${jsonPath} cannot be loaded as a tfjs model: ${(e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 300)}`, jsonPath);
+  }
+}
+
+/**
+ * Model files are read only as regular files inside the project: a link (the file, or any folder between
+ * it and the project) could point anywhere. Checked with lstat, component by component, so that not even
+ * the metadata of a link's target is touched.
+ */
+function regularFileInside(projectDir: string, path: string): void {
+  let at = projectDir;
+  for (const part of relative(projectDir, path).split(sep)) {
+    at = join(at, part);
+    const st = lstatSync(at);
+    const last = at === path;
+    if (st.isSymbolicLink()) throw new SonoError('CORRUPT', `${at} is a symbolic link; model files must be plain files inside the project`, at);
+    if (last ? !st.isFile() : !st.isDirectory()) throw new SonoError('CORRUPT', `${at} is not a ${last ? 'regular file' : 'folder'}; model files must be plain files inside the project`, at);
+  }
 }

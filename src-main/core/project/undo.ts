@@ -1,4 +1,4 @@
-import { writeState } from './annotations.js';
+import { assertImage, writeState } from './annotations.js';
 import { appendEdit, editHistory, undoStacks, type EditEntry } from './edit-log.js';
 import type { Project } from './open.js';
 
@@ -20,11 +20,13 @@ export function redo(project: Project, imageId: number, author: string): UndoRes
 }
 
 export function undoState(project: Project, imageId: number): { canUndo: boolean; canRedo: boolean } {
+  assertImage(project, imageId);
   const s = undoStacks(editHistory(project, imageId));
   return { canUndo: s.done.length > 0, canRedo: s.undone.length > 0 };
 }
 
 function step(project: Project, imageId: number, author: string, kind: 'undo' | 'redo'): UndoResult {
+  assertImage(project, imageId);
   return project.db.transaction((): UndoResult => {
     const stacks = undoStacks(editHistory(project, imageId));
     const target = kind === 'undo' ? stacks.done.at(-1) : stacks.undone.at(-1);
