@@ -7,13 +7,15 @@ export type Route =
   | { view: 'annotate'; imageId: number }
   | { view: 'runs' }
   | { view: 'review'; runId?: string }
-  | { view: 'compare' };
+  | { view: 'compare' }
+  | { view: 'analysis' };
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/');
   if (parts[0] === 'images') return { view: 'images' };
   if (parts[0] === 'runs') return { view: 'runs' };
   if (parts[0] === 'compare') return { view: 'compare' };
+  if (parts[0] === 'analysis') return { view: 'analysis' };
   if (parts[0] === 'review') {
     let runId: string | undefined;
     try {
