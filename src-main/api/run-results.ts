@@ -37,11 +37,17 @@ export interface Table1Entry {
   dice: number[];
 }
 
+/**
+ * Table 1 rows of the finished runs (all of them, or those of `runIds`). A run that was cancelled,
+ * interrupted or failed may have saved the metrics of some scopes or folds before it stopped; those
+ * partial numbers would read as a complete result, so only runs with status 'done' are listed.
+ */
 export function table1Entries(project: Project, runIds?: readonly string[]): Table1Entry[] {
   const wanted = runIds ? new Set(runIds) : null;
   const out: Table1Entry[] = [];
   for (const run of listRuns(project)) {
     if (wanted && !wanted.has(run.id)) continue;
+    if (run.status !== 'done') continue;
     const byScope = new Map<string, Map<string, RunMetric>>();
     for (const m of listRunMetrics(project, run.id)) {
       if (!byScope.has(m.scope)) byScope.set(m.scope, new Map());

@@ -321,14 +321,6 @@ describe('fuzz: annotation readers (COCO, CSV, VOC, YOLO)', () => {
   }, 120_000);
 });
 
-/**
- * Cases that crash today in a module outside this suite's reach (core/backbones/locate.ts belongs to other
- * work; the fix is described in docs/security.md). They run in their own tally inside `it.fails`, so the
- * suite stays green while they crash and turns red the day they are fixed: then move them into the main
- * tests by dropping `.fails`.
- */
-const knownBugs = new Tally();
-
 describe('fuzz: model files', () => {
   const stump = () => ({
     format: 'sonotl-gbm',
@@ -442,18 +434,14 @@ describe('fuzz: model files', () => {
       },
       judgeLocate,
     );
-  /** Fields whose hostile values crash locate.ts today (the known bug below). */
-  const inManifest = (path: (string | number)[]) => path[0] === 'weightsManifest' && path.length > 1;
-
   it('tfjs model.json (backbone loader): a wrong type in every field, mutated text, deep nesting', async () => {
     const before = tally.failures.length;
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'weights.bin'), weights);
     writeFileSync(join(dir, 'model.json'), JSON.stringify(modelDoc));
     expect((await locateBackbone(entry, opts)).weightPaths).toEqual([join(dir, 'weights.bin')]);
-    for (const path of jsonPaths(modelDoc).filter((p) => !inManifest(p))) {
+    for (const path of jsonPaths(modelDoc)) {
       for (const value of [...WRONG_JSON_VALUES, undefined]) {
-        if (path.length === 1 && path[0] === 'weightsManifest' && Array.isArray(value) && value.length > 0) continue; // entries: known bug
         await tryText(tally, `${describePath(path)}=${JSON.stringify(value)?.slice(0, 30)}`, JSON.stringify(withField(modelDoc, path, value)));
       }
     }
@@ -500,33 +488,69 @@ describe('fuzz: model files', () => {
     expectClean(before);
   }, 60_000);
 
-  // KNOWN BUG (core/backbones/locate.ts, not in this task's scope): shards are read with readFile without
-  // an lstat, so a folder throws EISDIR and a symbolic link is followed out of the model folder. (A
-  // shard far larger than the manifest declares is also read whole before its hash is compared.)
-  it.fails('KNOWN BUG: weights.bin as a folder or a link out of the model folder (EISDIR, read outside)', async () => {
-    const before = knownBugs.failures.length;
+  // Regression (core/backbones/locate.ts): shards were read with readFile without an lstat, so a folder
+  // threw EISDIR, a link was followed out of the model folder, and a shard of any size was read whole
+  // before its hash was compared. Each is now refused from its lstat, before the file is opened.
+  it('tfjs weights.bin (backbone loader): a folder, a link out of the folder, a FIFO, a huge file', async () => {
+    const before = tally.failures.length;
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'model.json'), JSON.stringify(modelDoc));
-    await tryWeights(knownBugs, 'a folder', () => mkdirSync(shard));
-    await tryWeights(knownBugs, 'a link to a file outside', () => symlinkSync(join(sentinel, 'secret.txt'), shard));
+    await tryWeights(tally, 'a folder', () => mkdirSync(shard));
+    await tryWeights(tally, 'a link to a file outside', () => symlinkSync(join(sentinel, 'secret.txt'), shard));
+    // The registered bytes themselves, but outside the model folder: the hash would match, so only the
+    // lstat stands between them and a load.
+    const elsewhere = join(work, 'elsewhere-weights.bin');
+    writeFileSync(elsewhere, weights);
+    await tryWeights(tally, 'a link to the registered bytes outside', () => symlinkSync(elsewhere, shard));
+    await tryWeights(tally, 'a link to /dev/zero', () => symlinkSync('/dev/zero', shard));
+    let fifo = true;
+    try {
+      execFileSync('mkfifo', [join(work, 'fifo-probe')]);
+    } catch {
+      fifo = false; // no mkfifo here: the other cases still run
+    }
+    if (fifo) await tryWeights(tally, 'a FIFO', () => execFileSync('mkfifo', [shard]));
+    // Sizes that differ from the 64 bytes model.json declares must be refused without opening the file.
+    const unread = (label: string, make: () => void) =>
+      tally.run(
+        `weights.bin ${label}`,
+        async () => {
+          rmSync(shard, { recursive: true, force: true });
+          make();
+          tracer.reset();
+          return locateBackbone(entry, opts);
+        },
+        ({ value, error }) => {
+          if (value !== undefined) return fail('a shard of the wrong size was accepted');
+          const opened = tracer.violations([join(dir, 'model.json')], []).filter((v) => !v.startsWith('promises.lstat('));
+          if (opened.length > 0) return fail(`read the shard before comparing its size: ${opened.slice(0, 3).join('; ')}`);
+          return both(judgeRefusal(error, ['BAD_INPUT'], dir), () => (/declares 64 bytes of weights/.test((error as Error).message) ? pass : fail(`not refused by size: ${(error as Error).message}`)));
+        },
+      );
+    await unread('one byte longer than declared', () => writeFileSync(shard, Buffer.concat([weights, Buffer.from([0])])));
+    await unread('3 GiB (sparse)', () => sparseFile(shard, 3 * 1024 ** 3));
     await restoreModel();
-    expect(knownBugs.failures.length - before).toBe(0);
+    expectClean(before);
   }, 60_000);
 
-  // KNOWN BUG (core/backbones/locate.ts, not in this task's scope): weightsManifest entries and paths are
-  // not checked: a null entry or a non-string path throws TypeError, an empty path EISDIR, and
-  // "../" paths are resolved and read outside the model folder (existsSync + readFile for the sha256).
-  it.fails('KNOWN BUG: model.json weight paths are not validated (TypeError, EISDIR, reads outside the model folder)', async () => {
-    const before = knownBugs.failures.length;
-    for (const path of jsonPaths(modelDoc).filter(inManifest)) {
-      for (const value of [...WRONG_JSON_VALUES, undefined]) {
-        await tryText(knownBugs, `${describePath(path)}=${JSON.stringify(value)?.slice(0, 30)}`, JSON.stringify(withField(modelDoc, path, value)));
-      }
+  // Regression (core/backbones/locate.ts): weightsManifest entries and paths were not checked: a null
+  // entry or a non-string path threw TypeError, an empty path EISDIR, and "../" paths were read outside
+  // the model folder. model.json now goes through checkLayersModelJson (util/layers-model-json.ts).
+  it('tfjs model.json (backbone loader): weight paths outside the folder, sizes the shards do not hold', async () => {
+    const before = tally.failures.length;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(shard, weights);
+    const paths = ['../../sentinel/secret.txt', `${'../'.repeat(12)}etc/passwd`, join(sentinel, 'secret.txt'), '..', '.', '', 'a/../weights.bin', 'weights.bin\u0000', 'C:\\weights.bin', 'other.bin'];
+    for (const p of paths) {
+      await tryText(tally, `path ${JSON.stringify(p)}`, JSON.stringify(withField(modelDoc, ['weightsManifest', 0, 'paths', 0], p)));
     }
-    for (const p of ['../../sentinel/secret.txt', `${'../'.repeat(12)}etc/passwd`, '..', '']) {
-      await tryText(knownBugs, `path ${p}`, JSON.stringify(withField(modelDoc, ['weightsManifest', 0, 'paths', 0], p)));
+    await tryText(tally, 'weights.bin listed twice', JSON.stringify(withField(modelDoc, ['weightsManifest', 0, 'paths'], ['weights.bin', 'weights.bin'])));
+    for (const shape of [[1e9, 1e9], [2 ** 53, 2], [4, 2], [4, 5], [], [-1, 4], [4.5, 4]]) {
+      await tryText(tally, `weight shape ${JSON.stringify(shape)}`, JSON.stringify(withField(modelDoc, ['weightsManifest', 0, 'weights', 0, 'shape'], shape)));
     }
-    expect(knownBugs.failures.length - before).toBe(0);
+    await tryText(tally, 'a second manifest group naming a missing shard', JSON.stringify({ ...modelDoc, weightsManifest: [...modelDoc.weightsManifest, { paths: ['more.bin'], weights: [] }] }));
+    await restoreModel();
+    expectClean(before);
   }, 60_000);
 });
 
@@ -767,7 +791,6 @@ describe('fuzz: totals', () => {
     console.log(tally.summary());
     console.log(`fuzz: slowest case ${Math.round(tally.slowest.ms)} ms (${tally.slowest.label}); limit ${CASE_LIMIT_MS} ms`);
     if (process.env.FUZZ_TIMINGS) console.log(tally.slowestCases(40));
-    console.log(`fuzz: known bugs outside this task (it.fails above): ${knownBugs.cases} cases, ${knownBugs.crashes} crashes, ${knownBugs.hangs} hangs`);
     expect(tally.cases).toBeGreaterThan(5000);
     expect(tally.crashes, tally.report()).toBe(0);
     expect(tally.hangs, tally.report()).toBe(0);

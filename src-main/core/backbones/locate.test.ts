@@ -1,11 +1,11 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SonoError } from '../errors.js';
-import { installModelFiles, loadBackbone, locateBackbone, modelCacheDir, type ModelJson } from './locate.js';
+import { download, installModelFiles, loadBackbone, locateBackbone, modelCacheDir, type ModelJson } from './locate.js';
 import { getBackbone } from './registry.js';
 import { sharedModelsDir } from './test-fixtures.js';
 
@@ -99,6 +99,108 @@ describe('locateBackbone', () => {
     const e = await caught(locateBackbone(entry, { env: { SONOTL_MODELS: root }, homeDir: tmp }));
     expect(e.code).toBe('NOT_FOUND');
     expect(e.message).toContain('lists weights.bin, which is missing');
+  });
+
+  it('refuses a model.json that is a link, even to the real one', async () => {
+    const root = path.join(tmp, 'models');
+    const dir = await installCopy(root);
+    await rm(path.join(dir, 'model.json'));
+    await symlink(path.join(sharedDir, 'model.json'), path.join(dir, 'model.json'));
+    const e = await caught(locateBackbone(entry, { env: { SONOTL_MODELS: root }, homeDir: tmp }));
+    expect(e.code).toBe('BAD_INPUT');
+    expect(e.message).toBe(`${path.join(dir, 'model.json')} is a symbolic link; a backbone's model.json must be a regular file in its folder`);
+  });
+
+  it('refuses a weights.bin whose size differs from what model.json declares, naming both', async () => {
+    const root = path.join(tmp, 'models');
+    const dir = await installCopy(root);
+    const weights = await readFile(path.join(dir, 'weights.bin'));
+    await writeFile(path.join(dir, 'weights.bin'), weights.subarray(0, weights.length - 4));
+    const e = await caught(locateBackbone(entry, { env: { SONOTL_MODELS: root }, homeDir: tmp }));
+    expect(e.code).toBe('BAD_INPUT');
+    expect(e.message).toBe(
+      `backbone ${entry.id}: ${path.join(dir, 'model.json')} declares ${weights.length} bytes of weights, but ${path.join(dir, 'weights.bin')} holds ${weights.length - 4}`,
+    );
+  });
+});
+
+describe('loadBackbone on a model.json tfjs cannot build', () => {
+  it('turns the tfjs error into CORRUPT naming model.json', async () => {
+    const root = path.join(tmp, 'models');
+    const dir = await installCopy(root);
+    // The weights still match the registry: only the topology (not covered by the hash) is broken.
+    const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as { modelTopology: { config: { layers: Array<{ class_name: string }> } } };
+    json.modelTopology.config.layers[1].class_name = 'NoSuchLayer';
+    await writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
+    const e = await caught(loadBackbone(entry.id, { env: { SONOTL_MODELS: root }, homeDir: tmp }));
+    expect(e.code).toBe('CORRUPT');
+    expect(e.message).toMatch(new RegExp(`^${path.join(dir, 'model.json').replace(/[.]/g, '\\.')}: cannot be loaded as a tfjs model: .*NoSuchLayer`));
+    expect(e.message).not.toContain('\n');
+  });
+});
+
+describe('download (with a stand-in server)', () => {
+  /** Serves `files` (names relative to the entry's sourceUrl folder); anything else is a 404. */
+  function server(files: Record<string, Uint8Array | string>): { fetch: typeof fetch; asked: string[] } {
+    const base = new URL('.', entry.sourceUrl).href;
+    const asked: string[] = [];
+    const f = (async (input: string | URL | Request) => {
+      const url = String(input);
+      asked.push(url);
+      const body = url.startsWith(base) ? files[url.slice(base.length)] : undefined;
+      return body === undefined ? new Response('no', { status: 404 }) : new Response(body);
+    }) as typeof fetch;
+    return { fetch: f, asked };
+  }
+  const name = path.basename(new URL(entry.sourceUrl).pathname);
+  const cacheOpts = () => ({ env: { XDG_CACHE_HOME: path.join(tmp, 'xdg') }, platform: 'linux' as const, homeDir: tmp });
+  async function published(): Promise<{ json: ModelJson; weights: Uint8Array }> {
+    return {
+      json: JSON.parse(await readFile(path.join(sharedDir, 'model.json'), 'utf8')) as ModelJson,
+      weights: new Uint8Array(await readFile(path.join(sharedDir, 'weights.bin'))),
+    };
+  }
+
+  it('fetches model.json and its shards and installs a model that locate verifies', async () => {
+    const { json, weights } = await published();
+    const cut = 1 << 20;
+    json.weightsManifest = [{ paths: ['s1.bin', 's2.bin'], weights: json.weightsManifest[0].weights }];
+    const { fetch } = server({ [name]: JSON.stringify(json), 's1.bin': weights.subarray(0, cut), 's2.bin': weights.subarray(cut) });
+    const got = await download(entry, { ...cacheOpts(), fetch });
+    expect(got.dir).toBe(path.join(modelCacheDir(cacheOpts()), entry.id));
+    expect((await locateBackbone(entry, { ...cacheOpts(), env: { ...cacheOpts().env, SONOTL_MODELS: path.join(tmp, 'none') } })).dir).toBe(got.dir);
+  });
+
+  it('refuses a shard name that climbs out of model.json\'s folder on the server, before fetching it', async () => {
+    const { json, weights } = await published();
+    json.weightsManifest[0].paths = ['%2e%2e'];
+    const { fetch, asked } = server({ [name]: JSON.stringify(json), '%2e%2e': weights });
+    const e = await caught(download(entry, { ...cacheOpts(), fetch }));
+    expect(e.code).toBe('BAD_INPUT');
+    expect(e.message).toContain(`${entry.sourceUrl} lists weight file "%2e%2e"`);
+    expect(asked).toEqual([entry.sourceUrl]);
+    await expect(readdir(path.join(tmp, 'xdg'))).rejects.toThrow();
+  });
+
+  it('stops reading a shard that grows past the declared weights, and installs nothing', async () => {
+    const { json, weights } = await published();
+    const { fetch } = server({ [name]: JSON.stringify(json), 'weights.bin': new Uint8Array(weights.length + 1) });
+    const e = await caught(download(entry, { ...cacheOpts(), fetch }));
+    expect(e.code).toBe('BAD_INPUT');
+    expect(e.message).toContain(`is ${weights.length + 1} bytes or more, more than the ${weights.length} bytes of weights ${entry.sourceUrl} declares`);
+    await expect(readdir(path.join(tmp, 'xdg'))).rejects.toThrow();
+  });
+
+  it('refuses shards shorter than declared, a model.json that is not JSON, and a manifest with a bad entry', async () => {
+    const { json, weights } = await published();
+    const short = await caught(download(entry, { ...cacheOpts(), fetch: server({ [name]: JSON.stringify(json), 'weights.bin': weights.subarray(8) }).fetch }));
+    expect(short.message).toBe(`${entry.sourceUrl} declares ${weights.length} bytes of weights, but its shards hold ${weights.length - 8}; nothing was installed`);
+    const notJson = await caught(download(entry, { ...cacheOpts(), fetch: server({ [name]: '{"modelTopology":' }).fetch }));
+    expect(notJson.message).toMatch(new RegExp(`^${entry.sourceUrl.replace(/[.?]/g, '\\$&')} is not JSON: `));
+    const badEntry = await caught(download(entry, { ...cacheOpts(), fetch: server({ [name]: JSON.stringify({ ...json, weightsManifest: [null] }) }).fetch }));
+    expect(badEntry.code).toBe('BAD_INPUT');
+    expect(badEntry.message).toBe(`${entry.sourceUrl} is not a usable tfjs model.json: weightsManifest[0] is not an object`);
+    await expect(readdir(path.join(tmp, 'xdg'))).rejects.toThrow();
   });
 });
 
