@@ -6,13 +6,16 @@
 import type { BackboneEntry } from './registry.js';
 
 /**
- * The first two convolution stages, the ones partial adaptation retrains first:
+ * The first two convolution stages, MobileNetV2's equivalent of CaffeNet's conv1-conv2 (the paper's PA
+ * freezes conv1-conv2 and fine-tunes the rest). Like conv1-conv2 they are the network's lowest-level
+ * filters (edges, blobs) ahead of its first spatial reduction inside the blocks:
  * - `stem`: the stride-2 3x3 stem convolution `Conv1` (with its padding layer `Conv1_pad`), its batch
  *   norm `bn_Conv1` and ReLU6 `Conv1_relu`: 112x112x16 for a 224 input.
  * - `block0`: the first inverted-residual block, which Keras names `expanded_conv_*`. Unlike later
  *   blocks it has no 1x1 expansion (expansion factor 1): a 3x3 depthwise conv + BN + ReLU6, then the
  *   linear 1x1 projection to 8 channels + BN (no activation, no residual).
- * Later blocks (`block_1_*`...`block_16_*`, `Conv_1`) are frozen in these studies; they are not listed.
+ * PA keeps these two groups frozen; the later blocks (`block_1_*`...`block_16_*`, `Conv_1`, `out_relu`)
+ * are fine-tuned, so they are not listed.
  */
 const stem = ['Conv1_pad', 'Conv1', 'bn_Conv1', 'Conv1_relu'] as const;
 const block0 = [

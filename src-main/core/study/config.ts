@@ -9,18 +9,22 @@ import { DEFAULT_SAMPLE_PARAMS, checkSampleParams, type SampleParams } from '../
 import { DEFAULT_WINDOW_PARAMS, checkWindowParams, type WindowParams } from '../detect/windows.js';
 import { SonoError } from '../errors.js';
 import type { GbmParams } from '../gbm/index.js';
+import { checkFinetunable } from '../adapt/levels.js';
+import { DEFAULT_FINETUNE, finetuneParamsSchema, resolveFinetuneParams, type FinetuneParams } from '../adapt/params.js';
+import { getBackbone } from '../backbones/registry.js';
 
 /**
- * 'fusion' concatenates Haar and CNN features for one classifier; 'fusion-score' averages the Haar and
- * NA classifiers' probabilities. 'pa' and 'fa' (fine-tuned CNNs) are accepted and reported unavailable.
+ * 'na': the frozen ImageNet backbone's features. 'pa' / 'fa': the backbone fine-tuned per fold on that
+ * fold's training images (first two conv stages frozen / everything trained), then used exactly as NA's.
+ * 'fusion' concatenates Haar and CNN features for one classifier: Haar + FA when 'fa' is in the study
+ * (the paper's "Fusion (Haar + FA)"), Haar + NA otherwise. 'fusion-score' averages the Haar and NA
+ * classifiers' probabilities.
  */
 export const METHODS = ['haar', 'na', 'fusion', 'fusion-score', 'pa', 'fa'] as const;
 export type Method = (typeof METHODS)[number];
-export type AvailableMethod = Exclude<Method, 'pa' | 'fa'>;
-export const UNAVAILABLE: Partial<Record<Method, string>> = {
-  pa: 'not available: fine-tuning is not built yet',
-  fa: 'not available: fine-tuning is not built yet',
-};
+export type AvailableMethod = Method;
+/** Methods that can never run in this build, with the reason (none at present; see splitMethods for per-backbone limits). */
+export const UNAVAILABLE: Partial<Record<Method, string>> = {};
 
 export type StudyGbmParams = Pick<
   GbmParams,
@@ -46,6 +50,8 @@ export interface StudyConfig {
   cnnWindows: 'roi' | 'crop';
   /** Threads for the classifier and ONNX Runtime. */
   threads: number;
+  /** Fine-tuning of the 'pa' and 'fa' networks (one per fold and level). */
+  finetune: FinetuneParams;
 }
 
 export const DEFAULT_GBM: StudyGbmParams = {
@@ -75,6 +81,7 @@ export const DEFAULT_CONFIG: StudyConfig = {
   detect: DEFAULT_DETECT_PARAMS,
   cnnWindows: 'roi',
   threads: 2,
+  finetune: DEFAULT_FINETUNE,
 };
 
 /** Smaller everything, for a first look and for tests: about a fifth of the default work. */
@@ -84,6 +91,7 @@ export const QUICK_OVERRIDES = {
   hardNegativeMaxIter: 20,
   windows: { scales: 3, aspects: 2, stride: 0.2 },
   samples: { positivesPerImage: 6, hardNegativesPerImage: 4 },
+  finetune: { epochs: 1, cropSize: 64, positivesPerImage: 2, negativeRatio: 1 },
 } satisfies StudyConfigInput;
 
 const frac = z.number().min(0).max(1);
@@ -149,6 +157,7 @@ export const studyConfigSchema = z
       .strict(),
     cnnWindows: z.enum(['roi', 'crop']),
     threads: z.number().int().min(1).max(256),
+    finetune: finetuneParamsSchema,
   })
   .partial()
   .strict();
@@ -173,6 +182,7 @@ export function resolveStudyConfig(input: unknown, base: StudyConfig = DEFAULT_C
     windows: { ...base.windows, ...p.windows } as WindowParams,
     samples: { ...base.samples, ...p.samples },
     detect: detect as DetectParams,
+    finetune: resolveFinetuneParams(p.finetune ?? {}, base.finetune),
   };
   checkWindowParams(config.windows);
   checkSampleParams(config.samples);
@@ -183,22 +193,42 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Methods to run, and those accepted but not available, each with its reason. */
-export function splitMethods(methods: readonly Method[]): { run: AvailableMethod[]; unavailable: Array<{ method: Method; reason: string }> } {
+/** Why `backbone` cannot be fine-tuned for 'pa' / 'fa', or null when it can (or is unknown: reported later). */
+function finetuneLimit(backbone: string | undefined): string | null {
+  if (!backbone) return null;
+  try {
+    checkFinetunable(getBackbone(backbone));
+    return null;
+  } catch (e) {
+    return e instanceof SonoError && e.code === 'UNSUPPORTED' ? `not available: ${e.message}` : null;
+  }
+}
+
+/** Methods to run, and those accepted but not available (for this backbone, when given), each with its reason. */
+export function splitMethods(methods: readonly Method[], backbone?: string): { run: AvailableMethod[]; unavailable: Array<{ method: Method; reason: string }> } {
   const run: AvailableMethod[] = [];
   const unavailable: Array<{ method: Method; reason: string }> = [];
+  const limit = finetuneLimit(backbone);
   for (const m of methods) {
-    const reason = UNAVAILABLE[m];
+    const reason = UNAVAILABLE[m] ?? ((m === 'pa' || m === 'fa') && limit ? limit : undefined);
     if (reason) unavailable.push({ method: m, reason });
     else run.push(m as AvailableMethod);
   }
   return { run, unavailable };
 }
 
-/** Feature families a set of methods needs. */
-export function familiesFor(methods: readonly AvailableMethod[]): { haar: boolean; cnn: boolean } {
+/** The CNN features 'fusion' joins to Haar's: FA's when FA is in the study, NA's otherwise. */
+export function fusionFeatures(methods: readonly Method[]): 'fa' | 'na' {
+  return methods.includes('fa') ? 'fa' : 'na';
+}
+
+/** Feature families a set of methods needs ('cnn' is the frozen backbone; 'pa' / 'fa' the fine-tuned ones). */
+export function familiesFor(methods: readonly AvailableMethod[]): { haar: boolean; cnn: boolean; pa: boolean; fa: boolean } {
+  const fusionFa = fusionFeatures(methods) === 'fa';
   return {
     haar: methods.some((m) => m === 'haar' || m === 'fusion' || m === 'fusion-score'),
-    cnn: methods.some((m) => m === 'na' || m === 'fusion' || m === 'fusion-score'),
+    cnn: methods.some((m) => m === 'na' || m === 'fusion-score' || (m === 'fusion' && !fusionFa)),
+    pa: methods.includes('pa'),
+    fa: methods.includes('fa'),
   };
 }

@@ -8,11 +8,18 @@ import type { Box } from '../metrics/index.js';
 import { windowKey } from '../detect/windows.js';
 import { concatColumns } from '../features/fusion.js';
 
-export type Family = 'haar' | 'cnn';
-export type TrainedMethod = 'haar' | 'na' | 'fusion';
+/** 'cnn': the frozen backbone (NA); 'pa' / 'fa': the backbone fine-tuned for the fold at that level. */
+export type Family = 'haar' | 'cnn' | 'pa' | 'fa';
+export type TrainedMethod = 'haar' | 'na' | 'pa' | 'fa' | 'fusion';
+export type MethodFamilies = Record<TrainedMethod, Family[]>;
 
-/** Feature families of a trained method, in column order. */
-export const METHOD_FAMILIES: Record<TrainedMethod, Family[]> = { haar: ['haar'], na: ['cnn'], fusion: ['haar', 'cnn'] };
+/** Feature families of each trained method, in column order; 'fusion' joins Haar with `fusionWith`. */
+export function methodFamilies(fusionWith: 'cnn' | 'fa' = 'cnn'): MethodFamilies {
+  return { haar: ['haar'], na: ['cnn'], pa: ['pa'], fa: ['fa'], fusion: ['haar', fusionWith] };
+}
+
+/** Families of the study's default (fusion = Haar + NA). */
+export const METHOD_FAMILIES: MethodFamilies = methodFamilies('cnn');
 
 export type FamilyBlocks = Partial<Record<Family, Float32Array>>;
 
@@ -44,7 +51,10 @@ export class FeatureBank {
   private readonly index = new Map<string, number>();
   private readonly labels: number[] = [];
 
-  constructor(dims: Partial<Record<Family, number>>) {
+  constructor(
+    dims: Partial<Record<Family, number>>,
+    private readonly families: MethodFamilies = METHOD_FAMILIES,
+  ) {
     for (const [f, d] of Object.entries(dims) as Array<[Family, number]>) this.stores[f] = new RowStore(d);
   }
 
@@ -86,7 +96,7 @@ export class FeatureBank {
 
   /** Design matrix of a method over the given rows, with their labels. */
   matrix(method: TrainedMethod, rows: readonly number[]): { x: Float32Array; nRows: number; nCols: number; y: Uint8Array } {
-    const families = METHOD_FAMILIES[method];
+    const families = this.families[method];
     const dims = families.map((f) => this.stores[f]!.dim);
     const nCols = dims.reduce((a, b) => a + b, 0);
     const x = new Float32Array(rows.length * nCols);
@@ -104,8 +114,8 @@ export class FeatureBank {
 }
 
 /** The method's design matrix from per-family blocks of the same windows. */
-export function methodMatrix(method: TrainedMethod, blocks: FamilyBlocks, nRows: number, dims: Partial<Record<Family, number>>): Float32Array {
-  const families = METHOD_FAMILIES[method];
+export function methodMatrix(method: TrainedMethod, blocks: FamilyBlocks, nRows: number, dims: Partial<Record<Family, number>>, all: MethodFamilies = METHOD_FAMILIES): Float32Array {
+  const families = all[method];
   if (families.length === 1) return blocks[families[0]]!;
   return concatColumns(families.map((f) => blocks[f]!), families.map((f) => dims[f]!), nRows);
 }

@@ -4,7 +4,7 @@
  * even though phases differ a lot in cost.
  */
 
-export type StudyPhase = 'load' | 'sample' | 'train-first' | 'mine' | 'train' | 'detect' | 'report';
+export type StudyPhase = 'load' | 'finetune' | 'sample' | 'train-first' | 'mine' | 'train' | 'detect' | 'report';
 
 export interface StudyProgress {
   phase: StudyPhase;
@@ -25,6 +25,8 @@ export type ProgressListener = (p: StudyProgress) => void;
 
 /** Cost units per step: relative costs measured on HC18 (whole-image CNN maps dominate per image). */
 export const PHASE_COST: Record<Exclude<StudyPhase, 'load' | 'report'>, number> = {
+  /** Per training image and epoch of one fine-tuned network (about 6 patches at 20 patches/s). */
+  finetune: 1,
   sample: 1,
   'train-first': 0.1,
   mine: 3,

@@ -4,10 +4,11 @@
  * report folder written.
  */
 import { errorMessage, isSonoError, SonoError } from '../errors.js';
-import { createRun, setRunStatus, type Project } from '../project/index.js';
+import { ensureModelBackend, fromPlainModel } from '../adapt/artifacts.js';
+import { createRun, saveRunModel, setRunStatus, type Project } from '../project/index.js';
 import { nowIso } from '../util/time.js';
 import type { StudyComputation } from './compute.js';
-import { splitMethods, type AvailableMethod, type Method, type StudyConfig } from './config.js';
+import { fusionFeatures, splitMethods, type AvailableMethod, type Method, type StudyConfig } from './config.js';
 import { loadStudyInputs } from './inputs.js';
 import type { ProgressListener } from './progress.js';
 import { writeReport } from './report.js';
@@ -57,15 +58,40 @@ export function rowMetrics(r: Table1Row): Array<{ name: string; value: number; l
   }));
 }
 
-function levelOf(method: AvailableMethod): 'na' | null {
-  return method === 'haar' ? null : 'na';
+/** Adaptation level of a method's CNN features; 'fusion' takes FA's when FA is in the study. */
+function levelOf(method: AvailableMethod, methods: readonly AvailableMethod[]): 'na' | 'pa' | 'fa' | null {
+  if (method === 'haar') return null;
+  if (method === 'pa' || method === 'fa') return method;
+  if (method === 'fusion') return fusionFeatures(methods);
+  return 'na';
+}
+
+/**
+ * Each fold's fine-tuned network is stored with its method's run ('fold-<k>'; the network trained on
+ * every image for a test project is 'final'), and the run records the backend that trained it. The
+ * fusion run (Haar + FA) reads FA's networks, which stay stored with the FA run.
+ */
+async function saveFinetuned(project: Project, computation: StudyComputation, runs: Record<string, string>): Promise<void> {
+  for (const net of computation.finetuned) {
+    const runId = runs[net.method];
+    if (!runId) continue;
+    await ensureModelBackend();
+    const model = await fromPlainModel(net.model);
+    try {
+      const { model: _weights, ...meta } = net;
+      await saveRunModel(project, runId, net.foldName === 'all-vs-test-project' ? 'final' : `fold-${net.fold}`, model, meta as unknown as Record<string, unknown>);
+    } finally {
+      model.dispose();
+    }
+    setRunStatus(project, runId, 'running', { backend: net.backend });
+  }
 }
 
 export async function runStudy(project: Project, opts: RunStudyOptions): Promise<StudyResult> {
   const started = Date.now();
   const startedAt = nowIso();
   const { config } = opts;
-  const { run: methods, unavailable } = splitMethods(config.methods);
+  const { run: methods, unavailable } = splitMethods(config.methods, config.backbone);
   if (methods.length === 0) {
     throw new SonoError('BAD_INPUT', `none of the requested methods can run (${unavailable.map((u) => `${u.method}: ${u.reason}`).join('; ')})`);
   }
@@ -78,8 +104,8 @@ export async function runStudy(project: Project, opts: RunStudyOptions): Promise
     const run = createRun(project, {
       method: m,
       backbone: backboneOf(m, config.backbone),
-      level: levelOf(m),
-      config: { ...config, methods: [m], study: { methods, category: main.category, testProject: opts.testProject?.dir ?? null } },
+      level: levelOf(m, methods),
+      config: { ...config, methods: [m], study: { methods, category: main.category, testProject: opts.testProject?.dir ?? null, fusionFeatures: fusionFeatures(methods) } },
     });
     setRunStatus(project, run.id, 'running', { backend: 'cpu' });
     runs[m] = run.id;
@@ -91,6 +117,7 @@ export async function runStudy(project: Project, opts: RunStudyOptions): Promise
       { onProgress: opts.onProgress, signal: opts.signal, inline: opts.inline },
     );
     opts.onProgress?.({ phase: 'report', done: 0, total: 1, overall: 1, etaSeconds: 0 });
+    await saveFinetuned(project, computation, runs);
     const rows = table1(computation, config.backbone, config.seed);
     const mcnemar = mcnemarTable(computation);
     for (const m of methods) {
@@ -108,7 +135,7 @@ export async function runStudy(project: Project, opts: RunStudyOptions): Promise
       project: project.dir,
       testProject: opts.testProject?.dir ?? null,
       category: main.category,
-      config: { ...config, category: main.category },
+      config: { ...config, category: main.category, fusionFeatures: computation.fusionFeatures } as StudyConfig,
       rows,
       mcnemar,
       computation,

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { networkFor } from '../../core/adapt/box-features.js';
+import { SonoError } from '../../core/errors.js';
+import { exportLayersModel } from '../../core/onnx/export-tfjs.js';
+import { writeFileAtomic } from '../../core/util/atomic-write.js';
+import { withProject } from '../with-project.js';
+
+export function registerExportModel(program: Command): void {
+  program
+    .command('export-model')
+    .description(
+      "export a run's fine-tuned backbone to ONNX: input 'input' float32 NCHW [N, 3, H, W] (gray replicated to RGB, x / 127.5 - 1), " +
+        "output 'features' [N, dim], the feature layer globally average-pooled",
+    )
+    .argument('<project-dir>', 'project folder')
+    .requiredOption('--run <run>', 'fine-tuning run whose network to export')
+    .requiredOption('--out <file.onnx>', 'output ONNX file')
+    .action(async (dir: string, flags: { run: string; out: string }) =>
+      withProject(dir, async (project) => {
+        if (!flags.out.endsWith('.onnx')) throw new SonoError('BAD_INPUT', `--out ${flags.out} must end in .onnx`, flags.out);
+        const net = await networkFor(project, { runId: flags.run });
+        let bytes: Uint8Array;
+        try {
+          bytes = exportLayersModel(net.model, { outputLayer: net.entry.featureLayer, pooling: 'avg' });
+        } finally {
+          net.model.dispose();
+        }
+        writeFileAtomic(flags.out, bytes);
+        const [h, w] = net.entry.inputSize;
+        console.log(`${flags.out}: ${net.entry.id} of run ${net.run} (${net.level}), input [N, 3, ${h}, ${w}], output [N, ${net.entry.featureDim}], ${bytes.length} bytes`);
+      }),
+    );
+}

@@ -1,0 +1,41 @@
+/**
+ * A tfjs-layers model as plain data (topology JSON, weight specs, one ArrayBuffer of weights): what crosses
+ * the worker-thread boundary by structured clone, and what a checkpoint is rebuilt from.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { SonoError } from '../errors.js';
+
+export interface PlainModel {
+  modelTopology: object;
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  weightData: ArrayBuffer;
+}
+
+export async function toPlainModel(model: tfl.LayersModel): Promise<PlainModel> {
+  let saved: tf.io.ModelArtifacts | null = null;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  const a = saved as tf.io.ModelArtifacts | null;
+  if (!a || !a.weightData || !a.weightSpecs || !a.modelTopology) throw new SonoError('INTERNAL', `model ${model.name} produced no weights to save`);
+  const weightData = tf.io.concatenateArrayBuffers(Array.isArray(a.weightData) ? a.weightData : [a.weightData]);
+  return { modelTopology: a.modelTopology as object, weightSpecs: a.weightSpecs, weightData };
+}
+
+export function fromPlainModel(p: PlainModel): Promise<tfl.LayersModel> {
+  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: p.modelTopology, weightSpecs: p.weightSpecs, weightData: p.weightData }));
+}
+
+/**
+ * A thread that only stores and loads models (the client side of a worker) has no backend chosen yet;
+ * tfjs would pick the highest-priority registered one, which may be WASM and not yet initialised.
+ */
+export async function ensureModelBackend(): Promise<void> {
+  if (tf.engine().backendName) return;
+  if (!(await tf.setBackend('cpu'))) throw new SonoError('INTERNAL', 'the tfjs CPU backend could not be started to load a model');
+}
