@@ -9,6 +9,8 @@ export default defineConfig({
     include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**'],
     environment: 'node',
+    // No test may reach for the network: backbones are read from ../shared, never downloaded.
+    env: { SONOTL_NO_DOWNLOAD: '1' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

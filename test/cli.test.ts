@@ -83,5 +83,8 @@ describe('sonotl command line', () => {
     expect(info.annotatedImages).toBe(info.images);
     expect(info.boxesPerCategory.kidney).toBe(info.images);
     expect(info.subjects).toBe(info.images / 2);
+    // It ended with the quick study (Haar alone here: the suite never downloads the CNN weights).
+    expect(r.stdout).toMatch(/quick study \(haar\)/);
+    expect(info.runs.map((x: { method: string; status: string }) => `${x.method}:${x.status}`)).toEqual(['haar:done']);
   });
 });

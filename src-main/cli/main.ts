@@ -1,11 +1,17 @@
 import { Command, CommanderError } from 'commander';
 import { errorMessage, isSonoError } from '../core/errors.js';
 import { packageVersion } from '../core/util/package-root.js';
+import { registerAnalyze } from './commands/analyze.js';
 import { registerDemo } from './commands/demo.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerInfo } from './commands/info.js';
 import { registerInit } from './commands/init.js';
+import { registerFinetune } from './commands/finetune.js';
+import { registerFeatures } from './commands/features.js';
+import { registerExportModel } from './commands/export-model.js';
+import { registerBackbones } from './commands/backbones.js';
+import { registerStudy } from './commands/study.js';
 
 export function buildProgram(): Command {
   const program = new Command('sonotl')
@@ -18,6 +24,12 @@ export function buildProgram(): Command {
   registerExport(program);
   registerInfo(program);
   registerDemo(program);
+  registerFinetune(program);
+  registerFeatures(program);
+  registerExportModel(program);
+  registerBackbones(program);
+  registerAnalyze(program);
+  registerStudy(program);
   return program;
 }
 

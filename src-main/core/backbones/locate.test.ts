@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SonoError } from '../errors.js';
-import { download, installModelFiles, loadBackbone, locateBackbone, modelCacheDir, type ModelJson } from './locate.js';
+import { download, ensureBackbone, installModelFiles, loadBackbone, locateBackbone, modelCacheDir, type ModelJson } from './locate.js';
 import { getBackbone } from './registry.js';
 import { sharedModelsDir } from './test-fixtures.js';
 
@@ -169,6 +169,30 @@ describe('download (with a stand-in server)', () => {
     const got = await download(entry, { ...cacheOpts(), fetch });
     expect(got.dir).toBe(path.join(modelCacheDir(cacheOpts()), entry.id));
     expect((await locateBackbone(entry, { ...cacheOpts(), env: { ...cacheOpts().env, SONOTL_MODELS: path.join(tmp, 'none') } })).dir).toBe(got.dir);
+  });
+
+  it('ensureBackbone downloads into the cache once when the model is nowhere, and then finds it locally', async () => {
+    const { json, weights } = await published();
+    const { fetch, asked } = server({ [name]: JSON.stringify(json), 'weights.bin': weights });
+    const lines: string[] = [];
+    const first = await ensureBackbone(entry, { ...cacheOpts(), fetch, log: (l) => lines.push(l) });
+    expect(first.dir).toBe(path.join(modelCacheDir(cacheOpts()), entry.id));
+    expect(lines).toEqual([`downloading backbone ${entry.id} from ${entry.sourceUrl} into ${modelCacheDir(cacheOpts())} (once)`]);
+    const n = asked.length;
+    expect((await ensureBackbone(entry, { ...cacheOpts(), fetch })).dir).toBe(first.dir);
+    expect(asked.length).toBe(n);
+  });
+
+  it('ensureBackbone never downloads when SONOTL_MODELS names a folder, and says both problems when a download fails', async () => {
+    const { fetch, asked } = server({});
+    const pinned = await caught(ensureBackbone(entry, { ...cacheOpts(), env: { ...cacheOpts().env, SONOTL_MODELS: path.join(tmp, 'none') }, fetch }));
+    expect(pinned.code).toBe('NOT_FOUND');
+    const offline = await caught(ensureBackbone(entry, { ...cacheOpts(), env: { ...cacheOpts().env, SONOTL_NO_DOWNLOAD: '1' }, fetch }));
+    expect(offline.code).toBe('NOT_FOUND');
+    expect(asked).toEqual([]);
+    const failed = await caught(ensureBackbone(entry, { ...cacheOpts(), fetch }));
+    expect(failed.code).toBe('NOT_FOUND');
+    expect(failed.message).toMatch(/not found \(looked for .*; downloading it failed too: cannot download .*HTTP 404/);
   });
 
   it('refuses a shard name that climbs out of model.json\'s folder on the server, before fetching it', async () => {

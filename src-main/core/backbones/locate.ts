@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { SonoError, errorMessage } from '../errors.js';
+import { SonoError, errorMessage, isSonoError } from '../errors.js';
 import { checkLayersModelJson, declaredWeightBytes, MAX_MODEL_JSON_BYTES, type LayersModelJson } from '../util/layers-model-json.js';
 import { getBackbone, type BackboneEntry } from './registry.js';
 import { loadOnnxBackbone } from './locate-onnx.js';
@@ -353,4 +353,29 @@ function concatBytes(parts: Uint8Array[]): Uint8Array {
     offset += p.length;
   }
   return out;
+}
+
+/**
+ * The backbone's local files, downloading them into the user cache first when they are nowhere to be
+ * found — which is how a workstation gets its weights on first use. Only when SONOTL_MODELS is unset:
+ * a user (or a test) who points SONOTL_MODELS at a folder has said where the models are, and a missing
+ * model there is reported, not fetched behind their back. SONOTL_NO_DOWNLOAD=1 turns it off (offline
+ * sites; the test suite sets it so that no test reaches for the network).
+ */
+export async function ensureBackbone(
+  entry: BackboneEntry,
+  opts: LocateOptions & { fetch?: typeof fetch; log?: (line: string) => void } = {},
+): Promise<LocatedModel> {
+  try {
+    return await locateBackbone(entry, opts);
+  } catch (e) {
+    const env = opts.env ?? process.env;
+    if (!isSonoError(e) || e.code !== 'NOT_FOUND' || env.SONOTL_MODELS || env.SONOTL_NO_DOWNLOAD || entry.weightsFile) throw e;
+    opts.log?.(`downloading backbone ${entry.id} from ${entry.sourceUrl} into ${modelCacheDir(opts)} (once)`);
+    try {
+      return await download(entry, opts);
+    } catch (d) {
+      throw new SonoError('NOT_FOUND', `${oneLine(errorMessage(e))}; downloading it failed too: ${oneLine(errorMessage(d))}`, entry.id);
+    }
+  }
 }

@@ -89,7 +89,10 @@ function prepareEmptyFolder(dir: string): void {
 
 function takeLock(db: Database.Database, dir: string, readonly: boolean): void {
   try {
-    db.pragma('locking_mode = EXCLUSIVE');
+    // A reader takes no exclusive lock: on a WAL database closed cleanly (no -shm left) an exclusive
+    // read-only connection cannot set up the shared WAL index and fails with SQLITE_IOERR_LOCK. It still
+    // fails at once (SQLITE_BUSY) while a writer holds its exclusive lock, which is what a reader wants.
+    if (!readonly) db.pragma('locking_mode = EXCLUSIVE');
     if (!readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');

@@ -102,6 +102,20 @@ describe('openProject', () => {
     expect(() => openProject(p.dir)).toThrow(/open in another window or process/);
   });
 
+  it('opens a cleanly closed project read-only, and refuses a reader while a writer holds it', () => {
+    const p = newProject();
+    insertImage(p, image('a.png'));
+    p.close();
+    const r = openProject(p.dir, { readonly: true });
+    open.push(r);
+    expect(listImages(r, { offset: 0, limit: 10 }).total).toBe(1);
+    expect(() => r.db.prepare('DELETE FROM images').run()).toThrow(/readonly/);
+    r.close();
+    const w = openProject(p.dir);
+    open.push(w);
+    expect(() => openProject(p.dir, { readonly: true })).toThrow(/open in another window or process/);
+  });
+
   it('refuses a project written by a newer schema', () => {
     const p = newProject();
     p.db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);

@@ -46,6 +46,27 @@ export function table1Markdown(rows: readonly Table1Row[], notes: readonly strin
   return out.join('\n');
 }
 
+/** Table 1 as aligned plain text for a terminal: one line per method and evaluation set. */
+export function table1Text(rows: readonly Table1Row[]): string {
+  const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+  const ci = (lo: number, hi: number, f: (v: number) => string) => `(${f(lo)}-${f(hi)})`;
+  const table = [
+    ['method', 'set', 'n', 'failures', 'failure rate (95% CI)', 'accuracy (95% CI)', 'mean Dice (95% CI)'],
+    ...rows.map((r) => [
+      r.method,
+      r.set,
+      String(r.n),
+      String(r.failures),
+      `${pct(r.failureRate)} ${ci(r.failureRateCI[0], r.failureRateCI[1], pct)}`,
+      Number.isFinite(r.accuracy) ? `${pct(r.accuracy)} ${ci(r.accuracyCI[0], r.accuracyCI[1], pct)}` : '-',
+      `${r.meanDice.toFixed(3)} ${ci(r.meanDiceCI[0], r.meanDiceCI[1], (v) => v.toFixed(3))}`,
+    ]),
+  ];
+  const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
+  // Names left-aligned, numbers right-aligned, as in the Markdown table.
+  return table.map((row) => row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
 export function mcnemarCsv(rows: readonly McNemarRow[]): string {
   return toCsv(
     ['set', 'methodA', 'methodB', 'n', 'onlyA', 'onlyB', 'statistic', 'pValue', 'exact'],

@@ -25,8 +25,18 @@ export interface ReportInput {
 
 export const REPORT_FILES = ['table1.json', 'table1.md', 'table1.csv', 'mcnemar.csv', 'detections.csv', 'study.json', 'index.html'] as const;
 
-export function reportNotes(r: Pick<ReportInput, 'unavailable' | 'computation' | 'config'>): string[] {
-  const notes = r.unavailable.map((u) => `${u.method}: ${u.reason}.`);
+export function reportNotes(r: Pick<ReportInput, 'unavailable' | 'computation' | 'config'> & Partial<ReportInput>): string[] {
+  const notes: string[] = [];
+  // Where the numbers come from, so a table copied out of the folder still says what it measured.
+  if (r.project) {
+    const test = r.testProject ? `; independent test project ${r.testProject}` : '';
+    notes.push(`Project ${r.project}, category "${r.category}"${test}.`);
+  }
+  if (r.finishedAt && r.wallSeconds !== undefined) notes.push(`Finished ${r.finishedAt}; wall time ${wallTime(r.wallSeconds)}.`);
+  notes.push(...r.unavailable.map((u) => `${u.method}: ${u.reason}.`));
+  if (r.computation.methods.includes('fusion')) {
+    notes.push(`fusion: Haar features concatenated with the ${r.computation.fusionFeatures === 'fa' ? 'fine-tuned (FA)' : 'frozen (NA)'} CNN features, one classifier.`);
+  }
   if (r.config.split === 'kfold') notes.push(`${r.config.folds}-fold cross-validation by subject (seed ${r.config.seed}); every method on the same folds.`);
   notes.push('Failure-rate and accuracy intervals: Wilson 95%. Mean-Dice intervals: percentile bootstrap over subjects (2000 resamples).');
   return notes;
@@ -84,4 +94,10 @@ export function writeReport(outDir: string, r: ReportInput): string[] {
   ];
   for (const [name, text] of files) writeFileAtomic(join(outDir, name), text);
   return files.map(([name]) => join(outDir, name));
+}
+
+function wallTime(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)} min ${s % 60} s`;
 }
