@@ -78,13 +78,18 @@ async function createDemoProject(dir: string, opts: DemoFlags): Promise<number> 
   }
 }
 
-/** The default methods when the backbone's weights are installed; otherwise Haar alone, saying why. */
+/**
+ * The demo's methods when the backbone's weights are installed (otherwise Haar alone, saying why): the
+ * pretrained-feature methods only, so a first look takes minutes; `sonotl study` adds PA and FA.
+ */
+const DEMO_METHODS: Method[] = ['haar', 'na', 'fusion'];
+
 async function demoMethods(models: string | undefined): Promise<Method[]> {
   try {
     const entry = getBackbone(DEFAULT_CONFIG.backbone);
     if (models) await locateBackbone(entry, { env: { ...process.env, SONOTL_MODELS: resolve(models) } });
     else await ensureBackbone(entry, { log: (line) => console.error(line) });
-    return DEFAULT_CONFIG.methods;
+    return DEMO_METHODS;
   } catch (e) {
     if (!isSonoError(e) || e.code !== 'NOT_FOUND') throw e;
     console.error(`note: CNN methods skipped: ${errorMessage(e)}`);

@@ -68,7 +68,8 @@ export const DEFAULT_GBM: StudyGbmParams = {
 };
 
 export const DEFAULT_CONFIG: StudyConfig = {
-  methods: ['haar', 'na', 'fusion'],
+  // The paper's five: Haar, the CNN at each adaptation level, and their fusion (Haar + FA).
+  methods: ['haar', 'na', 'pa', 'fa', 'fusion'],
   backbone: 'mobilenet_v2_0.35_224',
   category: null,
   split: 'kfold',
