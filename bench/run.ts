@@ -3,8 +3,10 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src-main/core/util/package-root.js';
 import type { BenchFigure } from './figure.js';
+import { classicalFilterFigures } from './figures/analysis.js';
 import { importRate, projectOpen } from './figures/project-store.js';
 import { uiFigures } from './figures/ui.js';
+import { performanceFigures } from './figures/performance.js';
 
 /**
  * `npm run bench`: every figure, printed as a table and written to bench/results/latest.json. It
@@ -22,7 +24,9 @@ async function main(): Promise<void> {
   };
   add(await importRate(quick ? 100 : 1000));
   add(projectOpen(quick ? 1000 : 10_000));
+  add(await classicalFilterFigures(quick ? 3 : 5));
   add(await uiFigures({ rendererDir: join(packageRoot(), 'dist', 'renderer') }));
+  await performanceFigures({ quick, add });
 
   const out = join(packageRoot(), 'bench', 'results');
   mkdirSync(out, { recursive: true });
