@@ -120,15 +120,6 @@ export async function runStudy(project: Project, opts: RunStudyOptions): Promise
     await saveFinetuned(project, computation, runs);
     const rows = table1(computation, config.backbone, config.seed);
     const mcnemar = mcnemarTable(computation);
-    for (const m of methods) {
-      for (const r of rows.filter((x) => x.method === m)) saveRunMetrics(project, runs[m], r.set, rowMetrics(r));
-      // Detections on a test project's images cannot be stored here: their image ids belong to that project.
-      for (const set of ['cv', 'test'] as const) {
-        const own = computation.detections.filter((d) => d.method === m && d.set === set && !d.fromTestProject);
-        if (own.length === 0) continue;
-        saveDetections(project, runs[m], set, own.map((d) => ({ imageId: d.imageId, categoryId: main.categoryId, box: d.box, score: d.score, dice: d.dice })));
-      }
-    }
     const finishedAt = nowIso();
     const wallSeconds = (Date.now() - started) / 1000;
     const reportFiles = writeReport(opts.outDir, {
@@ -145,7 +136,20 @@ export async function runStudy(project: Project, opts: RunStudyOptions): Promise
       finishedAt,
       wallSeconds,
     });
-    for (const m of methods) setRunStatus(project, runs[m], 'done');
+    // Metrics, detections and the 'done' status in one transaction, after the report is on disk: a kill
+    // at any point leaves either a finished run with all of them or an interrupted run with none.
+    project.db.transaction(() => {
+      for (const m of methods) {
+        for (const r of rows.filter((x) => x.method === m)) saveRunMetrics(project, runs[m], r.set, rowMetrics(r));
+        // Detections on a test project's images cannot be stored here: their image ids belong to that project.
+        for (const set of ['cv', 'test'] as const) {
+          const own = computation.detections.filter((d) => d.method === m && d.set === set && !d.fromTestProject);
+          if (own.length === 0) continue;
+          saveDetections(project, runs[m], set, own.map((d) => ({ imageId: d.imageId, categoryId: main.categoryId, box: d.box, score: d.score, dice: d.dice })));
+        }
+      }
+      for (const m of methods) setRunStatus(project, runs[m], 'done');
+    })();
     opts.onProgress?.({ phase: 'report', done: 1, total: 1, overall: 1, etaSeconds: 0 });
     return { rows, mcnemar, runs, unavailable, reportFiles, wallSeconds, computation };
   } catch (e) {
