@@ -26,19 +26,55 @@ export function windowToCells(map: FeatureMap, win: Box, cellSize = CELL_SIZE): 
 }
 
 /**
- * Overlap of [a, b) with each unit cell, as (first cell, weights). A span thinner than a hundredth of a
- * cell (a window squeezed against the far border by clamping) takes the nearest cell whole.
+ * The map's summed-area table, (rows + 1) x (cols + 1) x channels in float64: entry (i, j) is the sum of
+ * cells above and left of it. The integral of the piecewise-constant map up to a fractional point is the
+ * bilinear interpolation of this table, so a window's weighted sum costs four interpolations per channel
+ * whatever its size, instead of one pass over every cell it covers. Kept per map: a detection pools
+ * thousands of windows from the same few maps.
  */
-export function cellWeights(a: number, b: number, n: number): { first: number; weights: Float64Array } {
-  if (b - a < 1e-2) {
-    const cell = Math.min(n - 1, Math.max(0, Math.floor((a + b) / 2)));
-    return { first: cell, weights: Float64Array.of(1) };
+const integrals = new WeakMap<FeatureMap, Float64Array>();
+
+function integralOf(map: FeatureMap): Float64Array {
+  const hit = integrals.get(map);
+  if (hit) return hit;
+  const { data, rows, cols, channels } = map;
+  const stride = (cols + 1) * channels;
+  const table = new Float64Array((rows + 1) * stride);
+  for (let i = 0; i < rows; i++) {
+    const rowSum = new Float64Array(channels);
+    for (let j = 0; j < cols; j++) {
+      const src = (i * cols + j) * channels;
+      const above = i * stride + (j + 1) * channels;
+      const dst = above + stride;
+      for (let c = 0; c < channels; c++) {
+        rowSum[c] += data[src + c];
+        table[dst + c] = table[above + c] + rowSum[c];
+      }
+    }
   }
-  const first = Math.min(n - 1, Math.floor(a));
-  const last = Math.min(n - 1, Math.max(first, Math.ceil(b) - 1));
-  const weights = new Float64Array(last - first + 1);
-  for (let j = first; j <= last; j++) weights[j - first] = Math.max(0, Math.min(b, j + 1) - Math.max(a, j));
-  return { first, weights };
+  integrals.set(map, table);
+  return table;
+}
+
+/** Corner indices and weights of the bilinear interpolation of the table at fractional (u, v). */
+function corner(u: number, v: number, map: FeatureMap): { idx: [number, number, number, number]; w: [number, number, number, number] } {
+  const j = Math.min(map.cols - 1, Math.floor(u));
+  const i = Math.min(map.rows - 1, Math.floor(v));
+  const fx = u - j;
+  const fy = v - i;
+  const stride = (map.cols + 1) * map.channels;
+  const base = i * stride + j * map.channels;
+  return {
+    idx: [base, base + map.channels, base + stride, base + stride + map.channels],
+    w: [(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy],
+  };
+}
+
+/** A span of a window in cells, widened to its nearest whole cell when thinner than a hundredth of one. */
+function span(a: number, b: number, n: number): [number, number] {
+  if (b - a >= 1e-2) return [a, b];
+  const cell = Math.min(n - 1, Math.max(0, Math.floor((a + b) / 2)));
+  return [cell, cell + 1];
 }
 
 /** Pooled features of each window into `out` at `outOffset` (windows.length x channels, row-major). */
@@ -48,25 +84,24 @@ export function roiAveragePool(map: FeatureMap, windows: readonly Box[], out?: F
     throw new SonoError('BAD_INPUT', `feature map holds ${data.length} values, not ${map.rows}x${cols}x${channels}`);
   }
   const result = out ?? new Float32Array(windows.length * channels);
-  const acc = new Float64Array(channels);
+  const table = integralOf(map);
   for (let k = 0; k < windows.length; k++) {
-    const { u0, u1, v0, v1 } = windowToCells(map, windows[k]);
-    const wx = cellWeights(u0, u1, cols);
-    const wy = cellWeights(v0, v1, map.rows);
-    acc.fill(0);
-    let total = 0;
-    for (let i = 0; i < wy.weights.length; i++) {
-      const rowBase = (wy.first + i) * cols;
-      for (let j = 0; j < wx.weights.length; j++) {
-        const wgt = wy.weights[i] * wx.weights[j];
-        if (wgt === 0) continue;
-        total += wgt;
-        const base = (rowBase + wx.first + j) * channels;
-        for (let c = 0; c < channels; c++) acc[c] += wgt * data[base + c];
-      }
-    }
+    const cells = windowToCells(map, windows[k]);
+    const [u0, u1] = span(cells.u0, cells.u1, cols);
+    const [v0, v1] = span(cells.v0, cells.v1, map.rows);
+    // sum = F(u1, v1) - F(u0, v1) - F(u1, v0) + F(u0, v0), each F a bilinear read of the table.
+    const terms = [corner(u1, v1, map), corner(u0, v1, map), corner(u1, v0, map), corner(u0, v0, map)];
+    const signs = [1, -1, -1, 1];
+    const area = (u1 - u0) * (v1 - v0);
     const dst = outOffset + k * channels;
-    for (let c = 0; c < channels; c++) result[dst + c] = acc[c] / total;
+    for (let c = 0; c < channels; c++) {
+      let sum = 0;
+      for (let t = 0; t < 4; t++) {
+        const { idx, w } = terms[t];
+        sum += signs[t] * (w[0] * table[idx[0] + c] + w[1] * table[idx[1] + c] + w[2] * table[idx[2] + c] + w[3] * table[idx[3] + c]);
+      }
+      result[dst + c] = sum / area;
+    }
   }
   return result;
 }
