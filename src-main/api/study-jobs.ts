@@ -33,15 +33,9 @@ export interface LossPoint {
 }
 
 /** The last progress report of a job, as it is sent to the UI. */
-export interface JobProgress {
+export interface JobProgress extends Omit<StudyProgress, 'phase'> {
+  /** A study phase, or the job's own ('queued', 'finished'). */
   phase: string;
-  fold?: number;
-  method?: string;
-  done: number;
-  total: number;
-  overall: number;
-  etaSeconds: number | null;
-  detail?: string;
   epoch?: number;
   batch?: number;
   loss?: number;
