@@ -1,30 +1,12 @@
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-
-/**
- * tfjs-layers has no local response normalisation layer; SonoTL's exporter converts a custom layer
- * registered as 'LRN' (see src-main/core/onnx/layer-converters.ts).
- */
-class LRN extends tfl.layers.Layer {
-  static readonly className = 'LRN';
-  constructor(private readonly args: { depthRadius: number; bias: number; alpha: number; beta: number }) {
-    super({});
-  }
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-    const { depthRadius, bias, alpha, beta } = this.args;
-    return tf.localResponseNormalization(x, depthRadius, bias, alpha, beta);
-  }
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...this.args };
-  }
-}
-tf.serialization.registerClass(LRN);
+// The product's LRN layer: one class registered as 'LRN', the one the ONNX exporter converts.
+import { LRN } from '../../src-main/core/backbones/caffenet-layers.js';
 
 /**
  * bvlc_reference_caffenet's shape up to fc7 (4096-d) with random weights, for timing only. Caffe's conv2,
- * conv4 and conv5 use two groups; tfjs-layers' Conv2D has no groups, so these are ungrouped (about 1.6x
- * the multiply-adds of the grouped net), and the torch peer is built the same way.
+ * conv4 and conv5 use two groups; here they are ungrouped (about 1.6x the multiply-adds of the grouped
+ * net) because the torch peer (bench/reference/peer_models.py) is built that way, so both sides do the
+ * same work.
  */
 export function caffenetShape(): tfl.LayersModel {
   // Caffe's alpha is per window (alpha / size per element); tf's is per element.
