@@ -1,15 +1,15 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startBridge } from '../../src-main/bridge/server.js';
 import { encodePng } from '../../src-main/core/imaging/gray.js';
 import { generatePhantomSet } from '../../src-main/core/phantom/generate.js';
 import { createAnnotation, ensureCategory, insertImage, openProject, storeBlob } from '../../src-main/core/project/index.js';
 import { sha256Hex } from '../../src-main/core/util/hash.js';
+import { CHROMIUM, launchChromium } from '../chromium.js';
 import { median, type BenchFigure } from '../figure.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const IMAGES = 10_000;
 /** Distinct stored files the rows cycle through: more than the renderer keeps decoded, so each switch loads one. */
 const DISTINCT_FILES = 20;
@@ -161,10 +161,7 @@ export async function uiFigures(opts: { rendererDir: string }): Promise<BenchFig
     return startBridge({ projectDir: dir, rendererDir: opts.rendererDir, configDir: join(work, 'config') });
   })();
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.addInitScript(GRID_FIRST_PAINT);
     const base = bridge.url;

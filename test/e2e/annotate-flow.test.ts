@@ -1,12 +1,14 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBridge, type Bridge } from '../../src-main/bridge/server.js';
+import { CHROMIUM, launchChromium } from '../../bench/chromium.js';
+import { callBridge } from '../helpers/bridge-api.js';
+import { makeHc18Slice } from '../helpers/hc18-slice.js';
 import { HC18, ROOT } from '../helpers/paths.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const RENDERER = join(ROOT, 'dist', 'renderer');
 const SHOTS = join(ROOT, 'test-artifacts', 'e2e');
 const missing = !existsSync(CHROMIUM)
@@ -25,23 +27,6 @@ interface Box {
   h: number;
 }
 
-/** Five HC18 images with the matching subset of its COCO file, in a folder the UI imports from. */
-function makeSlice(dir: string): { folder: string; coco: string; names: string[] } {
-  const folder = join(dir, 'hc18-slice');
-  mkdirSync(join(folder, 'images'), { recursive: true });
-  const full = JSON.parse(readFileSync(join(HC18, 'annotations.coco.json'), 'utf8')) as {
-    images: Array<{ id: number; file_name: string }>;
-    annotations: Array<{ image_id: number }>;
-    categories: unknown[];
-  };
-  const images = full.images.slice(0, 5);
-  for (const img of images) copyFileSync(join(HC18, img.file_name), join(folder, img.file_name));
-  const ids = new Set(images.map((i) => i.id));
-  const coco = join(folder, 'annotations.coco.json');
-  writeFileSync(coco, JSON.stringify({ images, annotations: full.annotations.filter((a) => ids.has(a.image_id)), categories: full.categories }));
-  return { folder, coco, names: images.map((i) => i.file_name.replace(/^images\//, '')) };
-}
-
 describe.skipIf(missing !== null)('the app in Chromium through the bridge', () => {
   let work: string;
   let bridge: Bridge;
@@ -49,16 +34,7 @@ describe.skipIf(missing !== null)('the app in Chromium through the bridge', () =
   let page: Page;
   const pageErrors: string[] = [];
 
-  async function api<T>(method: string, input: unknown): Promise<T> {
-    const res = await fetch(`http://127.0.0.1:${bridge.port}/api/${method}`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${bridge.token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(input),
-    });
-    const body = (await res.json()) as { ok: boolean; value?: T; error?: { message: string } };
-    if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
-    return body.value as T;
-  }
+  const api = <T>(method: string, input: unknown): Promise<T> => callBridge<T>(bridge, method, input);
 
   /** Screen position of an image pixel, from the transform the canvas publishes. */
   async function toScreen(p: { x: number; y: number }): Promise<{ x: number; y: number }> {
@@ -105,10 +81,7 @@ describe.skipIf(missing !== null)('the app in Chromium through the bridge', () =
     work = mkdtempSync(join(tmpdir(), 'sonotl-e2e-'));
     mkdirSync(SHOTS, { recursive: true });
     bridge = await startBridge({ rendererDir: RENDERER, configDir: join(work, 'config') });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1360, height: 820 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {
@@ -123,7 +96,7 @@ describe.skipIf(missing !== null)('the app in Chromium through the bridge', () =
   });
 
   it('creates a project, imports, draws, moves, resizes, undoes, redoes and keeps the box across a reload', async () => {
-    const slice = makeSlice(work);
+    const slice = makeHc18Slice(work, 5);
     const projectDir = join(work, 'study');
 
     await page.goto(bridge.url);

@@ -2,9 +2,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../src-main/bridge/server.js';
+import { CHROMIUM, launchChromium } from '../../bench/chromium.js';
+import { callBridge } from '../helpers/bridge-api.js';
 import { makeHc18Slice } from '../helpers/hc18-slice.js';
 import { HC18, ROOT, SHARED } from '../helpers/paths.js';
 
@@ -16,7 +18,6 @@ import { HC18, ROOT, SHARED } from '../helpers/paths.js';
  * The bridge is the built one (dist/), as `npm run serve` runs it: the study then computes in its worker
  * thread, so the server keeps answering the page while it trains.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const RENDERER = join(ROOT, 'dist', 'renderer');
 const BUILT_BRIDGE = join(ROOT, 'dist', 'src-main', 'bridge', 'server.js');
 const BUILT_WORKER = join(ROOT, 'dist', 'src-main', 'core', 'study', 'worker.js');
@@ -51,16 +52,7 @@ describe.skipIf(missing !== null)('runs, review and compare in Chromium through 
   let page: Page;
   const pageErrors: string[] = [];
 
-  async function api<T>(method: string, input: unknown): Promise<T> {
-    const res = await fetch(`http://127.0.0.1:${bridge.port}/api/${method}`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${bridge.token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(input),
-    });
-    const body = (await res.json()) as { ok: boolean; value?: T; error?: { message: string } };
-    if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
-    return body.value as T;
-  }
+  const api = <T>(method: string, input: unknown): Promise<T> => callBridge<T>(bridge, method, input);
 
   const text = async (testId: string) => (await page.locator(`[data-testid="${testId}"]`).textContent()) ?? '';
 
@@ -69,10 +61,7 @@ describe.skipIf(missing !== null)('runs, review and compare in Chromium through 
     mkdirSync(SHOTS, { recursive: true });
     const { startBridge } = (await import(pathToFileURL(BUILT_BRIDGE).href)) as typeof import('../../src-main/bridge/server.js');
     bridge = await startBridge({ rendererDir: RENDERER, configDir: join(work, 'config'), modelsDir: MODELS });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
