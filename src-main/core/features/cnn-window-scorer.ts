@@ -98,7 +98,6 @@ export class CnnWindowScorer implements WindowScorer {
     });
     const levels = this.maps.get(image, () => new Map());
     const out = new Float32Array(windows.length * this.featureDim);
-    const one = new Float32Array(this.featureDim);
     for (const [level, indices] of byLevel) {
       let pending = levels.get(level);
       if (!pending) {
@@ -106,10 +105,7 @@ export class CnnWindowScorer implements WindowScorer {
         levels.set(level, pending);
       }
       const map = await pending;
-      for (const i of indices) {
-        roiAveragePool(map, [windows[i]], one);
-        out.set(one, i * this.featureDim);
-      }
+      for (const i of indices) roiAveragePool(map, [windows[i]], out, i * this.featureDim);
     }
     return out;
   }
