@@ -14,10 +14,10 @@ import { lstat, mkdir, open, rename, rm, writeFile, type FileHandle } from 'node
 import { constants as fsConstants, type Stats } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { SonoError, errorMessage, isSonoError } from '../errors.js';
 import { checkLayersModelJson, declaredWeightBytes, MAX_MODEL_JSON_BYTES, type LayersModelJson } from '../util/layers-model-json.js';
+import { buildLayersModel } from '../util/layers-model-load.js';
 import { getBackbone, type BackboneEntry } from './registry.js';
 import { loadOnnxBackbone } from './locate-onnx.js';
 
@@ -82,21 +82,8 @@ export async function loadBackbone(id: string, opts: LocateOptions = {}): Promis
   // ONNX-published backbones (CaffeNet) are converted to tfjs by their importer.
   if (entry.weightsFile) return loadOnnxBackbone(entry, opts);
   const { located, json, weights } = await findVerified(entry, opts, true);
-  try {
-    const handler = tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-      weightData: weights!.buffer as ArrayBuffer,
-      format: json.format,
-      generatedBy: json.generatedBy,
-      convertedBy: json.convertedBy ?? undefined,
-    });
-    return await tfl.loadLayersModel(handler);
-  } catch (e) {
-    // The weights matched the registry, so this is a model.json whose topology tfjs cannot build
-    // (unknown layer, bad config, weights that do not fit the layers).
-    throw new SonoError('CORRUPT', `${located.modelJsonPath}: cannot be loaded as a tfjs model: ${oneLine(errorMessage(e)).slice(0, 300)}`, located.modelJsonPath);
-  }
+  // The weights matched the registry, so a failure here is a model.json whose topology tfjs cannot build.
+  return buildLayersModel(json, weights!, located.modelJsonPath);
 }
 
 interface VerifiedModel {

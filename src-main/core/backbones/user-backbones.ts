@@ -15,11 +15,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { SonoError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MAX_MODEL_JSON_BYTES, checkLayersModelJson, declaredWeightBytes } from '../util/layers-model-json.js';
+import { buildLayersModel } from '../util/layers-model-load.js';
 import './caffenet-layers.js';
 import { installModelFiles, modelCacheDir, type LocateOptions, type ModelJson } from './locate.js';
 import { getBackbone, listBackbones, registerBackbone, type BackboneEntry, type Preprocessing } from './registry.js';
@@ -68,16 +68,7 @@ export async function addUserBackbone(dir: string, opts: AddUserBackboneOptions)
     weights.set(s, offset);
     offset += s.length;
   }
-  let model: tfl.LayersModel;
-  try {
-    model = await tfl.loadLayersModel(tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-      weightData: weights.buffer,
-    }));
-  } catch (e) {
-    throw new SonoError('BAD_INPUT', `${jsonPath} cannot be loaded as a tfjs layers model: ${errorMessage(e).split('\n')[0]}`, jsonPath);
-  }
+  const model = await buildLayersModel(json, weights, jsonPath, 'BAD_INPUT');
   let entry: BackboneEntry;
   try {
     entry = describeModel(model, opts, preprocessing, jsonPath, dir, createHash('sha256').update(weights).digest('hex'));

@@ -12,6 +12,7 @@ import { SonoError } from '../errors.js';
 import { joinInside, writeFileAtomic } from '../util/atomic-write.js';
 import { checkLayersModelJson, declaredWeightBytes, MAX_MODEL_JSON_BYTES, type LayersModelJson } from '../util/layers-model-json.js';
 import { sha256Hex } from '../util/hash.js';
+import { buildLayersModel } from '../util/layers-model-load.js';
 import { nowIso } from '../util/time.js';
 import type { Project } from './open.js';
 
@@ -125,20 +126,7 @@ export async function loadRunModel(project: Project, runId: string, name: string
     throw new SonoError('CORRUPT', (e as Error).message, jsonPath);
   }
   if (declared !== weights.length) throw new SonoError('CORRUPT', `${jsonPath} declares ${declared} bytes of weights, but ${weightsPath} holds ${weights.length}`, jsonPath);
-  const handler = tf.io.fromMemory({
-    modelTopology: json.modelTopology,
-    weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy ?? undefined,
-  });
-  try {
-    return await tfl.loadLayersModel(handler);
-  } catch (e) {
-    // A topology tfjs cannot build (unknown layer, wrong config, weights that do not fit the layers).
-    throw new SonoError('CORRUPT', `${jsonPath} cannot be loaded as a tfjs model: ${(e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 300)}`, jsonPath);
-  }
+  return buildLayersModel(json, weights, jsonPath);
 }
 
 /**
