@@ -14,7 +14,8 @@ async function localStatus(e: BackboneEntry): Promise<Local> {
       const found = await locateOnnxBackbone(e);
       return { ok: true, dir: found.dir, verified: found.verified };
     }
-    return { ok: true, dir: (await locateBackbone(e)).dir, verified: true };
+    const found = await locateBackbone(e);
+    return { ok: true, dir: found.dir, verified: found.verified };
   } catch (err) {
     return { ok: false, problem: errorMessage(err) };
   }

@@ -60,6 +60,14 @@ describe('locateBackbone', () => {
     const found = await locateBackbone(entry, { env: { SONOTL_MODELS: sharedModelsDir() }, homeDir: tmp });
     expect(found.dir).toBe(sharedDir);
     expect(found.weightPaths).toEqual([path.join(sharedDir, 'weights.bin')]);
+    expect(found.verified).toBe(true);
+  });
+
+  it('accepts an entry with no published hash as unverified instead of failing on "expected null"', async () => {
+    const unhashed = { ...entry, weightsSha256: null };
+    const found = await locateBackbone(unhashed, { env: { SONOTL_MODELS: sharedModelsDir() }, homeDir: tmp });
+    expect(found.dir).toBe(sharedDir);
+    expect(found.verified).toBe(false);
   });
 
   it('falls back to the user cache', async () => {

@@ -33,6 +33,8 @@ export interface LocatedModel {
   modelJsonPath: string;
   /** Weight shard paths in manifest order. */
   weightPaths: string[];
+  /** false when the registry knows no published hash (weightsSha256 null), so nothing was checked. */
+  verified: boolean;
 }
 
 /** A model.json that passed checkLayersModelJson (layers-model-json.ts). */
@@ -122,7 +124,7 @@ async function findVerified(entry: BackboneEntry, opts: LocateOptions, keepWeigh
       });
     }
     const actual = hash.digest('hex');
-    if (actual !== entry.weightsSha256) {
+    if (entry.weightsSha256 !== null && actual !== entry.weightsSha256) {
       throw new SonoError(
         'BAD_INPUT',
         `backbone ${entry.id}: weights in ${dir} have sha256 ${actual}, expected ${entry.weightsSha256}; ` +
@@ -130,7 +132,7 @@ async function findVerified(entry: BackboneEntry, opts: LocateOptions, keepWeigh
         dir,
       );
     }
-    return { located: { dir, modelJsonPath, weightPaths: shards.map((s) => s.path) }, json, weights };
+    return { located: { dir, modelJsonPath, weightPaths: shards.map((s) => s.path), verified: entry.weightsSha256 !== null }, json, weights };
   }
   throw new SonoError(
     'NOT_FOUND',
@@ -250,7 +252,7 @@ export async function download(entry: BackboneEntry, opts: LocateOptions & { fet
 export async function installModelFiles(entry: BackboneEntry, json: ModelJson, shards: Uint8Array[], dir: string): Promise<LocatedModel> {
   const weights = concatBytes(shards);
   const actual = createHash('sha256').update(weights).digest('hex');
-  if (actual !== entry.weightsSha256) {
+  if (entry.weightsSha256 !== null && actual !== entry.weightsSha256) {
     throw new SonoError('BAD_INPUT', `downloaded weights of ${entry.id} have sha256 ${actual}, expected ${entry.weightsSha256}; nothing was installed`, entry.id);
   }
   const single: ModelJson = { ...json, weightsManifest: [{ paths: ['weights.bin'], weights: json.weightsManifest.flatMap((g) => g.weights) }] };
@@ -267,7 +269,7 @@ export async function installModelFiles(entry: BackboneEntry, json: ModelJson, s
     await Promise.all([rm(weightsPath + suffix, { force: true }), rm(modelJsonPath + suffix, { force: true })]);
     throw e;
   }
-  return { dir, modelJsonPath, weightPaths: [weightsPath] };
+  return { dir, modelJsonPath, weightPaths: [weightsPath], verified: entry.weightsSha256 !== null };
 }
 
 async function readModelJson(file: string, st: Stats): Promise<ModelJson> {
