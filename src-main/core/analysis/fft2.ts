@@ -1,28 +1,20 @@
-import FFT from 'fft.js';
 import { SonoError } from '../errors.js';
+import { isFiveSmooth, MixedRadixFft } from './fft-mixed-radix.js';
 
 /**
- * 2-D FFTs on row-major, interleaved complex buffers (re, im, re, im, ...) of power-of-two sizes, built
- * from fft.js 1-D transforms: rows, then columns.
+ * 2-D FFTs on row-major, interleaved complex buffers (re, im, re, im, ...) of any 5-smooth size (no
+ * prime factor above 5, see fft-mixed-radix.ts): rows, then columns.
  *
- * Columns are transformed a few at a time so that gathering them reads whole cache lines instead of one
- * value per line. Inverse transforms use the identity ifft(X) = swap(fft(swap(X))) / N, where swap
- * exchanges real and imaginary parts: the swaps happen anyway while gathering and scattering, and it
- * skips fft.js's separate 1/n pass over every 1-D output.
+ * Columns are transformed a block at a time: the block is laid out in a small buffer (consecutive
+ * columns side by side, so gathering it reads whole cache lines), transformed as one batch by the 1-D
+ * FFT, whose inner loops then run along the block, and it stays in cache while the FFT's stages pass
+ * over it. Lines known to be zero are skipped, and only the requested output region is produced.
+ * Inverse transforms use the identity ifft(X) = swap(fft(swap(X))) / N, where swap exchanges real and
+ * imaginary parts: the swaps happen anyway while gathering and scattering, so no separate pass is needed.
  */
 
-/** Columns gathered per block: 8 complex doubles per row is two cache lines. */
-const COLUMN_BLOCK = 8;
-
-export function nextPowerOfTwo(n: number): number {
-  let p = 2;
-  while (p < n) p *= 2;
-  return p;
-}
-
-function isPowerOfTwo(n: number): boolean {
-  return Number.isInteger(n) && n >= 2 && (n & (n - 1)) === 0;
-}
+/** Columns per block: a block of 600 rows is then 150 KB, and the 1-D FFT's two buffers fit in L2. */
+const COLUMN_BLOCK = 16;
 
 /** A rectangle of the output to keep, in pixels of the full transform. */
 export interface Region {
@@ -58,28 +50,31 @@ export interface InverseOptions {
 export class Fft2Plan {
   readonly width: number;
   readonly height: number;
-  private readonly rowFft: FFT;
-  private readonly colFft: FFT;
+  private readonly rowFft: MixedRadixFft;
+  private readonly colFft: MixedRadixFft;
   private readonly rowIn: Float64Array;
   private readonly rowOut: Float64Array;
   private readonly colIn: Float64Array;
   private readonly colOut: Float64Array;
-  private readonly rowBlock: Float64Array;
   private work: Float64Array | null = null;
+  /** Which rows of `work`'s column panels firstPanel..lastPanel the last rows-first inverse left zero. */
+  private zeroedRows: { flags: Uint8Array; firstPanel: number; lastPanel: number } | null = null;
 
   constructor(width: number, height: number) {
-    if (!isPowerOfTwo(width) || !isPowerOfTwo(height)) {
-      throw new SonoError('BAD_INPUT', `FFT size must be powers of two of at least 2 (got ${width}x${height})`);
+    if (!isFiveSmooth(width) || !isFiveSmooth(height)) {
+      throw new SonoError(
+        'BAD_INPUT',
+        `FFT size must be positive integers with no prime factor above 5 (got ${width}x${height})`,
+      );
     }
     this.width = width;
     this.height = height;
-    this.rowFft = new FFT(width);
-    this.colFft = width === height ? this.rowFft : new FFT(height);
+    this.rowFft = new MixedRadixFft(width);
+    this.colFft = width === height ? this.rowFft : new MixedRadixFft(height);
     this.rowIn = new Float64Array(2 * width);
     this.rowOut = new Float64Array(2 * width);
     this.colIn = new Float64Array(2 * height * COLUMN_BLOCK);
     this.colOut = new Float64Array(2 * height * COLUMN_BLOCK);
-    this.rowBlock = new Float64Array(2 * width * COLUMN_BLOCK);
   }
 
   get size(): number {
@@ -91,11 +86,38 @@ export class Fft2Plan {
     const { width: w, height: h } = this;
     this.checkLength(input.length, w * h, 'real input');
     this.checkLength(spectrum.length, 2 * w * h, 'spectrum');
-    for (let y = 0; y < h; y++) {
-      const out = spectrum.subarray(2 * w * y, 2 * w * (y + 1));
-      this.rowFft.realTransform(out, input.subarray(w * y, w * (y + 1)));
-      // fft.js fills only the first half of a real transform's spectrum; the rest is its conjugate mirror.
-      this.rowFft.completeSpectrum(out);
+    const rowIn = this.rowIn;
+    const z = this.rowOut;
+    // Two real rows a, b go through one complex transform as z = a + i·b; since A and B are conjugate
+    // symmetric, A[k] = (Z[k] + conj Z[-k]) / 2 and B[k] = (Z[k] - conj Z[-k]) / 2i.
+    let y = 0;
+    for (; y + 1 < h; y += 2) {
+      const a = y * w;
+      const b = a + w;
+      for (let x = 0; x < w; x++) {
+        rowIn[2 * x] = input[a + x];
+        rowIn[2 * x + 1] = input[b + x];
+      }
+      this.rowFft.forward(rowIn, z);
+      for (let k = 0; k < w; k++) {
+        const nk = k === 0 ? 0 : w - k;
+        const zr = z[2 * k];
+        const zi = z[2 * k + 1];
+        const cr = z[2 * nk];
+        const ci = z[2 * nk + 1];
+        spectrum[2 * (a + k)] = (zr + cr) / 2;
+        spectrum[2 * (a + k) + 1] = (zi - ci) / 2;
+        spectrum[2 * (b + k)] = (zi + ci) / 2;
+        spectrum[2 * (b + k) + 1] = (cr - zr) / 2;
+      }
+    }
+    if (y < h) {
+      const a = y * w;
+      for (let x = 0; x < w; x++) {
+        rowIn[2 * x] = input[a + x];
+        rowIn[2 * x + 1] = 0;
+      }
+      this.rowFft.forward(rowIn, spectrum, 1, 0, 2 * a);
     }
     this.forwardColumns(spectrum);
   }
@@ -104,11 +126,7 @@ export class Fft2Plan {
   forward(data: Float64Array): void {
     const { width: w, height: h } = this;
     this.checkLength(data.length, 2 * w * h, 'complex data');
-    for (let y = 0; y < h; y++) {
-      const row = data.subarray(2 * w * y, 2 * w * (y + 1));
-      this.rowFft.transform(this.rowOut, row);
-      row.set(this.rowOut);
-    }
+    for (let y = 0; y < h; y++) this.rowFft.forward(data, data, 1, 2 * w * y, 2 * w * y);
     this.forwardColumns(data);
   }
 
@@ -152,12 +170,12 @@ export class Fft2Plan {
     const scale = 1 / (w * h);
     // Cost in 1-D transform work (n log n per line): first pass over the non-zero lines, second pass
     // over the output lines only.
-    const lw = Math.log2(w);
-    const lh = Math.log2(h);
+    const lw = Math.log2(w) || 1;
+    const lh = Math.log2(h) || 1;
     const colsFirstCost = colList.length * h * lh + region.height * w * lw;
     const rowsFirstCost = rowList.length * w * lw + region.width * h * lh;
     if (colsFirstCost <= rowsFirstCost) {
-      this.inverseColumnsFirst(spectrum, options, colList, cols, region, scale, out, layout);
+      this.inverseColumnsFirst(spectrum, options, colList, region, scale, out, layout);
     } else {
       this.inverseRowsFirst(spectrum, options, rowList, rows, region, scale, out, layout);
     }
@@ -167,68 +185,61 @@ export class Fft2Plan {
     spectrum: Float64Array,
     options: InverseOptions,
     colList: Int32Array,
-    nonzeroCols: Uint8Array,
     region: Region,
     scale: number,
     out: Float64Array | Float32Array,
     layout: { offset: number; stride: number },
   ): void {
     const { width: w, height: h } = this;
-    // Column-major here: each column transform writes one contiguous run, and the row pass below reads
-    // a block of consecutive rows per column, which is again contiguous.
     const work = this.workBuffer();
+    this.zeroedRows = null;
     const { filter, filter2 } = options;
     const colIn = this.colIn;
-    const stride = 2 * h;
-    for (let b = 0; b < colList.length; b += COLUMN_BLOCK) {
-      const n = Math.min(COLUMN_BLOCK, colList.length - b);
+    // Each block's column transforms land as one panel in `work` (the 1-D FFT's batch layout: row after
+    // row, the block's columns side by side), written there by the FFT itself; the row pass then reads a
+    // short contiguous run per panel and row.
+    const B = COLUMN_BLOCK;
+    const panelSize = 2 * h * B;
+    for (let b = 0; b < colList.length; b += B) {
+      const n = Math.min(B, colList.length - b);
       for (let y = 0; y < h; y++) {
         const rowBase = y * w;
+        const o = 2 * y * n;
         for (let j = 0; j < n; j++) {
           const idx = rowBase + colList[b + j];
           let f = 1;
           if (filter) f = filter[idx];
           if (filter2) f *= filter2[idx];
           // Swapped (im, re): see the file comment.
-          colIn[j * stride + 2 * y] = spectrum[2 * idx + 1] * f;
-          colIn[j * stride + 2 * y + 1] = spectrum[2 * idx] * f;
+          colIn[o + 2 * j] = spectrum[2 * idx + 1] * f;
+          colIn[o + 2 * j + 1] = spectrum[2 * idx] * f;
         }
       }
-      for (let j = 0; j < n; j++) {
-        const c = colList[b + j];
-        this.colFft.transform(work.subarray(c * stride, (c + 1) * stride), colIn.subarray(j * stride, (j + 1) * stride));
-      }
+      this.colFft.forward(colIn, work, n, 0, (b / B) * panelSize);
     }
-    const rowBlock = this.rowBlock;
+    // Skipped columns are zero by assumption; each row below overwrites only the others.
+    const rowIn = this.rowIn;
+    rowIn.fill(0);
     const rowOut = this.rowOut;
-    const rowStride = 2 * w;
     const { offset, stride: outStride } = layout;
-    for (let r0 = 0; r0 < region.height; r0 += COLUMN_BLOCK) {
-      const n = Math.min(COLUMN_BLOCK, region.height - r0);
-      const y0 = region.y + r0;
-      for (let x = 0; x < w; x++) {
-        // Columns skipped in the first pass hold stale data in `work`; they are zero by assumption.
-        if (nonzeroCols[x] !== 0) {
-          const src = x * stride + 2 * y0;
-          for (let k = 0; k < n; k++) {
-            rowBlock[k * rowStride + 2 * x] = work[src + 2 * k];
-            rowBlock[k * rowStride + 2 * x + 1] = work[src + 2 * k + 1];
-          }
-        } else {
-          for (let k = 0; k < n; k++) {
-            rowBlock[k * rowStride + 2 * x] = 0;
-            rowBlock[k * rowStride + 2 * x + 1] = 0;
-          }
+    const x0 = region.x;
+    const y1 = region.y + region.height;
+    for (let y = region.y; y < y1; y++) {
+      for (let b = 0; b < colList.length; b += B) {
+        const n = Math.min(B, colList.length - b);
+        const src = (b / B) * panelSize + 2 * y * n;
+        for (let j = 0; j < n; j++) {
+          const x = colList[b + j];
+          rowIn[2 * x] = work[src + 2 * j];
+          rowIn[2 * x + 1] = work[src + 2 * j + 1];
         }
       }
-      for (let k = 0; k < n; k++) {
-        this.rowFft.transform(rowOut, rowBlock.subarray(k * rowStride, (k + 1) * rowStride));
-        let o = offset + region.width * (r0 + k) * outStride;
-        for (let rx = 0; rx < region.width; rx++, o += outStride) {
-          const x = region.x + rx;
-          out[o] = rowOut[2 * x + 1] * scale;
-          out[o + 1] = rowOut[2 * x] * scale;
-        }
+      this.rowFft.forward(rowIn, rowOut);
+      let o = offset + region.width * (y - region.y) * outStride;
+      for (let rx = 0; rx < region.width; rx++, o += outStride) {
+        const x = x0 + rx;
+        out[o] = rowOut[2 * x + 1] * scale;
+        out[o + 1] = rowOut[2 * x] * scale;
       }
     }
   }
@@ -247,6 +258,14 @@ export class Fft2Plan {
     const work = this.workBuffer();
     const { filter, filter2 } = options;
     const rowIn = this.rowIn;
+    const rowOut = this.rowOut;
+    // `work` holds column panels here: panel p has columns p·B .. p·B+B-1 side by side, row after row,
+    // which is the 1-D FFT's batch layout, so the column pass transforms each panel where it lies. Only
+    // panels that overlap the output region are filled.
+    const B = COLUMN_BLOCK;
+    const panelSize = 2 * h * B;
+    const firstPanel = Math.floor(region.x / B);
+    const lastPanel = Math.floor((region.x + region.width - 1) / B);
     for (let k = 0; k < rowList.length; k++) {
       const y = rowList[k];
       const rowBase = y * w;
@@ -258,38 +277,42 @@ export class Fft2Plan {
         rowIn[2 * x] = spectrum[2 * idx + 1] * f;
         rowIn[2 * x + 1] = spectrum[2 * idx] * f;
       }
-      this.rowFft.transform(work.subarray(2 * rowBase, 2 * (rowBase + w)), rowIn);
+      this.rowFft.forward(rowIn, rowOut);
+      for (let p = firstPanel; p <= lastPanel; p++) {
+        const n = Math.min(B, w - p * B);
+        const dst = p * panelSize + 2 * y * n;
+        const src = 2 * p * B;
+        for (let j = 0; j < 2 * n; j++) work[dst + j] = rowOut[src + j];
+      }
     }
-    const colIn = this.colIn;
-    const colOut = this.colOut;
-    const stride = 2 * h;
-    for (let b = 0; b < region.width; b += COLUMN_BLOCK) {
-      const n = Math.min(COLUMN_BLOCK, region.width - b);
-      const x0 = region.x + b;
-      for (let y = 0; y < h; y++) {
-        const base = 2 * (y * w + x0);
-        if (nonzeroRows[y] !== 0) {
-          for (let j = 0; j < n; j++) {
-            colIn[j * stride + 2 * y] = work[base + 2 * j];
-            colIn[j * stride + 2 * y + 1] = work[base + 2 * j + 1];
-          }
-        } else {
-          for (let j = 0; j < n; j++) {
-            colIn[j * stride + 2 * y] = 0;
-            colIn[j * stride + 2 * y + 1] = 0;
-          }
+    // Rows skipped above hold stale data in the panels; they are zero by assumption. Calls in a row with
+    // the same zero rows and panels find them zeroed already.
+    if (rowList.length < h && !this.zeroedRowsMatch(nonzeroRows, firstPanel, lastPanel)) {
+      for (let p = firstPanel; p <= lastPanel; p++) {
+        const n = Math.min(B, w - p * B);
+        for (let y = 0; y < h; y++) {
+          if (nonzeroRows[y] !== 0) continue;
+          const dst = p * panelSize + 2 * y * n;
+          for (let j = 0; j < 2 * n; j++) work[dst + j] = 0;
         }
       }
-      for (let j = 0; j < n; j++) {
-        this.colFft.transform(colOut.subarray(j * stride, (j + 1) * stride), colIn.subarray(j * stride, (j + 1) * stride));
-      }
-      const { offset, stride: outStride } = layout;
+    }
+    this.zeroedRows = { flags: nonzeroRows.slice(), firstPanel, lastPanel };
+    const colOut = this.colOut;
+    const { offset, stride: outStride } = layout;
+    const x1 = region.x + region.width;
+    for (let p = firstPanel; p <= lastPanel; p++) {
+      const p0 = p * B;
+      const n = Math.min(B, w - p0);
+      this.colFft.forward(work, colOut, n, p * panelSize, 0);
+      const j0 = Math.max(0, region.x - p0);
+      const j1 = Math.min(n, x1 - p0);
       for (let ry = 0; ry < region.height; ry++) {
-        const y = region.y + ry;
-        let k = offset + (region.width * ry + b) * outStride;
-        for (let j = 0; j < n; j++, k += outStride) {
-          out[k] = colOut[j * stride + 2 * y + 1] * scale;
-          out[k + 1] = colOut[j * stride + 2 * y] * scale;
+        const src = 2 * (region.y + ry) * n;
+        let k = offset + (region.width * ry + p0 + j0 - region.x) * outStride;
+        for (let j = j0; j < j1; j++, k += outStride) {
+          out[k] = colOut[src + 2 * j + 1] * scale;
+          out[k + 1] = colOut[src + 2 * j] * scale;
         }
       }
     }
@@ -299,27 +322,27 @@ export class Fft2Plan {
     const { width: w, height: h } = this;
     const colIn = this.colIn;
     const colOut = this.colOut;
-    const stride = 2 * h;
     for (let x0 = 0; x0 < w; x0 += COLUMN_BLOCK) {
       const n = Math.min(COLUMN_BLOCK, w - x0);
       for (let y = 0; y < h; y++) {
         const base = 2 * (y * w + x0);
-        for (let j = 0; j < n; j++) {
-          colIn[j * stride + 2 * y] = data[base + 2 * j];
-          colIn[j * stride + 2 * y + 1] = data[base + 2 * j + 1];
-        }
+        const o = 2 * y * n;
+        for (let j = 0; j < 2 * n; j++) colIn[o + j] = data[base + j];
       }
-      for (let j = 0; j < n; j++) {
-        this.colFft.transform(colOut.subarray(j * stride, (j + 1) * stride), colIn.subarray(j * stride, (j + 1) * stride));
-      }
+      this.colFft.forward(colIn, colOut, n);
       for (let y = 0; y < h; y++) {
         const base = 2 * (y * w + x0);
-        for (let j = 0; j < n; j++) {
-          data[base + 2 * j] = colOut[j * stride + 2 * y];
-          data[base + 2 * j + 1] = colOut[j * stride + 2 * y + 1];
-        }
+        const o = 2 * y * n;
+        for (let j = 0; j < 2 * n; j++) data[base + j] = colOut[o + j];
       }
     }
+  }
+
+  private zeroedRowsMatch(nonzeroRows: Uint8Array, firstPanel: number, lastPanel: number): boolean {
+    const z = this.zeroedRows;
+    if (!z || z.firstPanel > firstPanel || z.lastPanel < lastPanel) return false;
+    for (let y = 0; y < this.height; y++) if ((z.flags[y] === 0) !== (nonzeroRows[y] === 0)) return false;
+    return true;
   }
 
   private workBuffer(): Float64Array {

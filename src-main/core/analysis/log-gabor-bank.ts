@@ -13,7 +13,7 @@ export interface LogGaborBankParams {
 }
 
 export interface LogGaborBank {
-  /** Padded (power-of-two) grid size the filters are sampled on. */
+  /** Padded grid size the filters are sampled on. */
   width: number;
   height: number;
   /** Per scale, log-Gabor × Butterworth low-pass; zero at DC so responses have no mean term. */

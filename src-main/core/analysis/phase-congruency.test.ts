@@ -224,6 +224,16 @@ describe('phaseCongruency invariance', () => {
     expect(Math.max(...base.magnitude)).toBeGreaterThan(0.3);
   });
 
+  it('does not depend on what ran before it (scratch is reused between calls of one size)', () => {
+    const a = noisyVessels(96, 3);
+    const first = phaseCongruency(a);
+    phaseCongruency(pureNoise(96, 96, 5));
+    const again = phaseCongruency(a);
+    expect(maxAbsDiff(again.magnitude, first.magnitude)).toBe(0);
+    expect(maxAbsDiff(again.energySum, first.energySum)).toBe(0);
+    expect(again.noiseThresholds).toEqual(first.noiseThresholds);
+  });
+
   it('gives 0 on a constant image', () => {
     const pc = phaseCongruency(fromFunction(32, 32, () => 0.4));
     expect(Math.max(...pc.magnitude, ...pc.energySum)).toBe(0);

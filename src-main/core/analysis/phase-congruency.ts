@@ -1,5 +1,6 @@
 import { SonoError } from '../errors.js';
-import { fft2Plan, nextPowerOfTwo } from './fft2.js';
+import { fft2Plan } from './fft2.js';
+import { nextFiveSmooth } from './fft-mixed-radix.js';
 import { assertFloatImage, type FloatImage } from './float-image.js';
 import { logGaborBank } from './log-gabor-bank.js';
 import { reflectPad } from './reflect-pad.js';
@@ -13,9 +14,9 @@ import { histogramMode, median } from './robust-stats.js';
  * and the principal moments of the per-orientation phase congruency.
  *
  * Differences from phasecong3, and why:
- * - The image is reflect-padded to power-of-two sizes (fft.js needs them), with at least one longest
- *   wavelength of padding on every side, so the borders see mirrored content rather than the opposite
- *   edge of the image.
+ * - The image is reflect-padded with at least one longest wavelength of margin on every side, so the
+ *   borders see mirrored content rather than the opposite edge of the image, and then to the next
+ *   5-smooth sizes (the FFT's lengths: 800x540 becomes 864x600).
  * - Kovesi's epsilon (1e-4, which guards divisions) is multiplied by the image's intensity range, and it
  *   also guards the division by the summed amplitude. With these, PC(a·img + b) = PC(img) for any a > 0,
  *   and flat regions of synthetic images give 0 instead of round-off divided by round-off.
@@ -103,12 +104,15 @@ function resolveParams(params: Partial<PhaseCongruencyParams> | undefined): Phas
   return p;
 }
 
-/** Noise threshold for one orientation from the smallest-scale amplitudes (Rayleigh-distributed noise). */
+/**
+ * Noise threshold for one orientation from the smallest-scale amplitudes (Rayleigh-distributed noise).
+ * Reorders `smallestScaleAmplitude`.
+ */
 function noiseThreshold(p: PhaseCongruencyParams, smallestScaleAmplitude: Float64Array): number {
   if (p.noiseMethod >= 0) return p.noiseMethod;
   const tau =
     p.noiseMethod === -1
-      ? median(smallestScaleAmplitude) / Math.sqrt(Math.log(4))
+      ? median(smallestScaleAmplitude, smallestScaleAmplitude) / Math.sqrt(Math.log(4))
       : histogramMode(smallestScaleAmplitude);
   // Noise amplitude falls with bandwidth, i.e. by 1/mult per scale, so the sum over scales is geometric.
   const totalTau = (tau * (1 - (1 / p.mult) ** p.nscale)) / (1 - 1 / p.mult);
@@ -131,6 +135,39 @@ interface Accumulators {
   pooledAmplitude: Float64Array;
 }
 
+/** Scratch of one call, for one image size and padded size. */
+interface Workspace {
+  key: string;
+  spectrum: Float64Array;
+  eo: Float32Array;
+  firstAn: Float64Array;
+  acc: Accumulators;
+}
+
+/**
+ * The scratch of the most recent call, reused while sizes repeat (a study's images share one size). At
+ * 800x540 it is about 50 MB, and fresh arrays that large cost page faults and zeroing on every call.
+ */
+let lastWorkspace: Workspace | null = null;
+
+function workspace(n: number, paddedSize: number, nscale: number): Workspace {
+  const key = `${n}/${paddedSize}/${nscale}`;
+  if (lastWorkspace?.key === key) {
+    for (const a of Object.values(lastWorkspace.acc) as Float64Array[]) a.fill(0);
+    return lastWorkspace;
+  }
+  // Dropped first so that the old scratch can be collected if the new allocation needs the room.
+  lastWorkspace = null;
+  lastWorkspace = {
+    key,
+    spectrum: new Float64Array(2 * paddedSize),
+    eo: new Float32Array(2 * n * nscale),
+    firstAn: new Float64Array(n),
+    acc: createAccumulators(n),
+  };
+  return lastWorkspace;
+}
+
 function createAccumulators(n: number): Accumulators {
   return {
     covx2: new Float64Array(n),
@@ -144,8 +181,8 @@ function createAccumulators(n: number): Accumulators {
 }
 
 /**
- * Phase congruency of one orientation from its responses `eo` (per pixel: E0, O0, E1, O1, ... over
- * scales), added into `acc`.
+ * Phase congruency of one orientation from its responses `eo` (one plane per scale, each holding E, O
+ * per pixel), added into `acc`.
  */
 function accumulateOrientation(
   eo: Float32Array,
@@ -156,41 +193,46 @@ function accumulateOrientation(
   acc: Accumulators,
 ): void {
   const ns = p.nscale;
-  const stride = 2 * ns;
-  const n = eo.length / stride;
+  const plane = eo.length / ns;
+  const n = plane / 2;
   const cosA = Math.cos(angle);
   const sinA = Math.sin(angle);
   const { cutOff, g } = p;
+  const invSpread = 1 / (ns - 1);
   const { covx2, covy2, covxy, energyX, energyY, pooledEnergy, pooledAmplitude } = acc;
   for (let i = 0; i < n; i++) {
-    const base = stride * i;
     let sumE = 0;
     let sumO = 0;
     let sumAn = 0;
     let maxAn = 0;
-    for (let s = 0; s < ns; s++) {
-      const E = eo[base + 2 * s];
-      const O = eo[base + 2 * s + 1];
+    for (let s = 0, k = 2 * i; s < ns; s++, k += plane) {
+      const E = eo[k];
+      const O = eo[k + 1];
       const an = Math.sqrt(E * E + O * O);
       sumE += E;
       sumO += O;
       sumAn += an;
       if (an > maxAn) maxAn = an;
     }
-    const xEnergy = Math.sqrt(sumE * sumE + sumO * sumO) + eps;
-    const meanE = sumE / xEnergy;
-    const meanO = sumO / xEnergy;
+    energyX[i] += cosA * sumO;
+    energyY[i] += sinA * sumO;
+    pooledAmplitude[i] += sumAn;
+    const invEnergy = 1 / (Math.sqrt(sumE * sumE + sumO * sumO) + eps);
+    const meanE = sumE * invEnergy;
+    const meanO = sumO * invEnergy;
     // Σ A_s (cos Δφ_s − |sin Δφ_s|): energy along the mean phase, less the spread around it.
     let energy = 0;
-    for (let s = 0; s < ns; s++) {
-      const E = eo[base + 2 * s];
-      const O = eo[base + 2 * s + 1];
+    for (let s = 0, k = 2 * i; s < ns; s++, k += plane) {
+      const E = eo[k];
+      const O = eo[k + 1];
       energy += E * meanE + O * meanO - Math.abs(E * meanO - O * meanE);
     }
-    // Soft thresholding: wavelet denoising of the energy.
-    energy = energy > T ? energy - T : 0;
+    // Soft thresholding: wavelet denoising of the energy. Below the threshold PC is 0 and so are all the
+    // remaining terms, so those pixels skip the sigmoid's exp.
+    if (!(energy > T)) continue;
+    energy -= T;
     // 0 when one scale carries all the amplitude, 1 when all scales carry the same.
-    const spreadWidth = (sumAn / (maxAn + eps) - 1) / (ns - 1);
+    const spreadWidth = (sumAn / (maxAn + eps) - 1) * invSpread;
     const weight = 1 / (1 + Math.exp((cutOff - spreadWidth) * g));
     const pc = (weight * energy) / (sumAn + eps);
 
@@ -199,10 +241,7 @@ function accumulateOrientation(
     covx2[i] += cx * cx;
     covy2[i] += cy * cy;
     covxy[i] += cx * cy;
-    energyX[i] += cosA * sumO;
-    energyY[i] += sinA * sumO;
     pooledEnergy[i] += weight * energy;
-    pooledAmplitude[i] += sumAn;
   }
 }
 
@@ -259,20 +298,19 @@ export function phaseCongruency(img: FloatImage, params?: Partial<PhaseCongruenc
   const range = intensityRange(img.data);
   const eps = EPSILON * (range > 0 ? range : 1);
 
+  // One longest wavelength of mirrored margin on every side, rounded up to a size the FFT takes.
   const margin = Math.ceil(p.minWaveLength * p.mult ** (p.nscale - 1));
-  const padded = reflectPad(img, nextPowerOfTwo(w + 2 * margin), nextPowerOfTwo(h + 2 * margin));
+  const padded = reflectPad(img, nextFiveSmooth(w + 2 * margin), nextFiveSmooth(h + 2 * margin));
   const plan = fft2Plan(padded.width, padded.height);
-  const spectrum = new Float64Array(2 * padded.width * padded.height);
+  const { spectrum, eo, firstAn, acc } = workspace(n, padded.width * padded.height, p.nscale);
   plan.forwardReal(padded.data, spectrum);
   const bank = logGaborBank(padded.width, padded.height, p);
   const region = { x: padded.offsetX, y: padded.offsetY, width: w, height: h };
 
-  // Responses of all scales of one orientation, interleaved per pixel (E0, O0, E1, O1, ...): the inverse
-  // FFT writes them in place, and the per-pixel pass then reads them contiguously.
-  const stride = 2 * p.nscale;
-  const eo = new Float32Array(stride * n);
-  const firstAn = new Float64Array(n);
-  const acc = createAccumulators(n);
+  // Responses of all scales of one orientation, a plane of (E, O) per pixel for each scale. Each inverse
+  // FFT writes its plane sequentially; interleaving the scales per pixel instead would make every one of
+  // the nscale passes read and write the whole buffer.
+  const plane = 2 * n;
   const noiseThresholds: number[] = [];
 
   for (let o = 0; o < p.norient; o++) {
@@ -285,16 +323,15 @@ export function phaseCongruency(img: FloatImage, params?: Partial<PhaseCongruenc
           nonzeroRows: bank.nonzeroRows[o],
           nonzeroCols: bank.nonzeroCols[o],
           region,
-          outOffset: 2 * s,
-          outStride: stride,
+          outOffset: plane * s,
         },
         eo,
       );
     }
     // The smallest scale responds mostly to noise, so its amplitude distribution sets the threshold.
     for (let i = 0; i < n; i++) {
-      const re = eo[stride * i];
-      const im = eo[stride * i + 1];
+      const re = eo[2 * i];
+      const im = eo[2 * i + 1];
       firstAn[i] = Math.sqrt(re * re + im * im);
     }
     const T = noiseThreshold(p, firstAn);
