@@ -142,9 +142,40 @@ async function shown(page: Page, imageId: number): Promise<void> {
   await page.locator(`[data-testid="annotate-canvas"][data-shown-image="${imageId}"]`).waitFor({ timeout: 30_000 });
 }
 
+/** Chromium's frames come as fast as they are made instead of at the display's refresh. */
+const UNLOCKED_FRAME_RATE = ['--disable-frame-rate-limit', '--disable-gpu-vsync'];
+const PAN_ZOOM_RUNS = 5;
+
+/**
+ * The 95th percentile of the frame-to-frame intervals while panning and zooming the image with 1000
+ * boxes: the median over a few runs (after one warm-up) of each run's p95, so that one run that other
+ * processes on the machine starved of CPU does not decide the figure. Measured in a browser of its own
+ * with the frame rate unlocked: at the display's 60 Hz the intervals are whole refreshes (16.7 ms,
+ * jittering by a tenth of a millisecond even on an empty page), so they cannot show a frame faster than
+ * the refresh and "< 16.7 ms" could not be met by any page; unlocked, an interval is the time the frame
+ * itself took.
+ */
+async function panZoomFrameP95(base: string): Promise<number> {
+  const browser = await launchChromium(UNLOCKED_FRAME_RATE);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`${base}#/annotate/1`);
+    await shown(page, 1);
+    const boxCount = await page.locator('[data-testid="box-list"] .box-item').count();
+    if (boxCount < Math.min(200, BOXES_ON_FIRST)) throw new Error(`ui bench: the first image shows ${boxCount} boxes in the list, expected ${BOXES_ON_FIRST}`);
+    await page.evaluate(PAN_AND_ZOOM);
+    const p95s: number[] = [];
+    for (let r = 0; r < PAN_ZOOM_RUNS; r++) p95s.push(percentile((await page.evaluate(PAN_AND_ZOOM)) as number[], 95));
+    return median(p95s);
+  } finally {
+    await browser.close();
+  }
+}
+
 /**
  * UI figures, measured in headless Chromium through the local bridge (software rendering, so a
- * workstation with a GPU does better): frame time while panning and zooming an image with 1000 boxes,
+ * workstation with a GPU does better): frame time while panning and zooming an image with 1000 boxes
+ * (frame rate unlocked, see panZoomFrameP95),
  * switching to the next image, and first paint of a 10 000-image grid.
  */
 export async function uiFigures(opts: { rendererDir: string }): Promise<BenchFigure[]> {
@@ -176,14 +207,10 @@ export async function uiFigures(opts: { rendererDir: string }): Promise<BenchFig
     }
     const gridMs = median(gridRuns);
 
-    // Pan and zoom over the image with 1000 boxes.
+    const frameP95 = await panZoomFrameP95(base);
+
     await page.goto(`${base}#/annotate/1`);
     await shown(page, 1);
-    const boxCount = await page.locator('[data-testid="box-list"] .box-item').count();
-    if (boxCount < Math.min(200, BOXES_ON_FIRST)) throw new Error(`ui bench: the first image shows ${boxCount} boxes in the list, expected ${BOXES_ON_FIRST}`);
-    await page.evaluate(PAN_AND_ZOOM);
-    const gaps = (await page.evaluate(PAN_AND_ZOOM)) as number[];
-    const frameP95 = percentile(gaps, 95);
 
     // Next image: one switch to warm up (it also finds the image's place in the list), then ten measured.
     await page.locator('[data-testid="annotate-canvas"]').hover();

@@ -68,7 +68,7 @@ function paintedRects(stage: Konva.Stage): Array<{ x: number; y: number; width: 
   const ctx = layer.getCanvas().getContext()._context as unknown as { __getEvents(): Array<{ type: string; props: Record<string, number> }> };
   return ctx
     .__getEvents()
-    .filter((e) => e.type === 'rect')
+    .filter((e) => e.type === 'strokeRect')
     .map((e) => ({ x: e.props.x, y: e.props.y, width: e.props.width, height: e.props.height }));
 }
 
