@@ -107,6 +107,8 @@ function baselines(): Record<string, Record<string, unknown>> {
     'runs.restart': { runId: 'r1' },
     'runs.detections': { runId: 'r1', offset: 0, limit: 10 },
     'runs.table': { runIds: ['r1'] },
+    'runs.windows': { detectionId: 1 },
+    'runs.losses': { runIds: ['r1'] },
     'analysis.run': { runId: 'r1', imageId, model: 'final', threshold: 0.5, ridges: 'bright' },
   };
 }
@@ -142,6 +144,8 @@ function unknownIds(): Array<[string, unknown, 'refuse' | 'read']> {
     ['runs.restart', { runId: 'no-such-run' }, 'refuse'],
     ['runs.detections', { runId: 'no-such-run', offset: 0, limit: 10 }, 'refuse'],
     ['runs.table', { runIds: ['no-such-run'] }, 'read'],
+    ['runs.windows', { detectionId: none }, 'refuse'],
+    ['runs.losses', { runIds: ['no-such-run'] }, 'read'],
     ['runs.cancel', { job: 'no-such-job' }, 'read'],
     ['analysis.run', { runId: 'no-such-run' }, 'refuse'],
     ['analysis.run', { runId: 'no-such-run', imageId: none }, 'refuse'],

@@ -37,6 +37,8 @@ export const StudyStartSchema = z
   .object({
     methods: z.array(RunMethodSchema).min(1).max(5),
     backbone: text(200).min(1).optional(),
+    /** More backbones whose CNN methods also run, on the same folds (Haar once). */
+    extraBackbones: z.array(text(200).min(1)).max(8).optional(),
     split: z.enum(['kfold', 'fixed']).optional(),
     folds: z.number().int().min(3).max(50).optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
@@ -111,6 +113,10 @@ export const contract = {
       .strict(),
   },
   'runs.table': { input: z.object({ runIds: z.array(runId).max(10_000).optional() }).strict() },
+  /** The top-scoring candidate windows of one detection, for Review's inspector. */
+  'runs.windows': { input: z.object({ detectionId: id }).strict() },
+  /** Per-epoch training and validation losses of the runs' fine-tuned networks, for Compare. */
+  'runs.losses': { input: z.object({ runIds: z.array(runId).max(10_000).optional() }).strict() },
   'analysis.run': {
     input: z
       .object({

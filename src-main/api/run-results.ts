@@ -1,7 +1,7 @@
 import { SonoError } from '../core/errors.js';
 import { FAILURE_DICE } from '../core/metrics/index.js';
-import { getImage, getRun, listAnnotations, listRuns, type Box, type Project, type RunRecord } from '../core/project/index.js';
-import { listDetections, listRunMetrics, type RunMetric } from '../core/study/store.js';
+import { getImage, getRun, listAnnotations, listRunLosses, listRuns, type Box, type NetworkLosses, type Project, type RunRecord } from '../core/project/index.js';
+import { getDetection, listDetections, listDetectionWindows, listRunMetrics, type RunMetric, type StoredWindow } from '../core/study/store.js';
 
 export interface RunWithMetrics extends RunRecord {
   metrics: RunMetric[];
@@ -165,4 +165,44 @@ export function reviewPage(project: Project, q: ReviewQuery): ReviewPage {
     total: shown.length,
     items,
   };
+}
+
+export interface DetectionWindows {
+  detectionId: number;
+  runId: string;
+  imageId: number;
+  /** The top-scoring candidate windows, best first; empty for a run that stored none (older versions). */
+  windows: StoredWindow[];
+}
+
+/** What Review's inspector draws besides the detection: where the classifier scored highest. */
+export function detectionWindows(project: Project, detectionId: number): DetectionWindows {
+  const d = getDetection(project, detectionId);
+  return { detectionId: d.id, runId: d.runId, imageId: d.imageId, windows: listDetectionWindows(project, d.id) };
+}
+
+/** A run's stored per-epoch losses, with what Compare needs to label and colour its curves. */
+export interface LossCurves {
+  runId: string;
+  method: string;
+  backbone: string | null;
+  level: RunRecord['level'];
+  status: RunRecord['status'];
+  createdAt: string;
+  networks: NetworkLosses[];
+}
+
+/**
+ * Loss histories of the runs that fine-tuned a network (all of them, or those of `runIds`), whatever
+ * their status: a stopped run's curve up to its last checkpoint is what shows why it was stopped.
+ */
+export function lossCurves(project: Project, runIds?: readonly string[]): LossCurves[] {
+  const runs = new Map(listRuns(project).map((r) => [r.id, r]));
+  return listRunLosses(project, runIds)
+    .filter((l) => runs.has(l.runId))
+    .map((l) => {
+      const r = runs.get(l.runId)!;
+      return { runId: r.id, method: r.method, backbone: r.backbone, level: r.level, status: r.status, createdAt: r.createdAt, networks: l.networks };
+    })
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.runId.localeCompare(b.runId));
 }

@@ -20,7 +20,7 @@ import {
   type Project,
 } from '../core/project/index.js';
 import type { ApiMethod, contract, ProgressEvent } from './contract.js';
-import { reviewPage, runsWithMetrics, table1Entries } from './run-results.js';
+import { detectionWindows, lossCurves, reviewPage, runsWithMetrics, table1Entries } from './run-results.js';
 import type { Session } from './session.js';
 import { configFromRequest, configOfRun, StudyJobs, studyOptions } from './study-jobs.js';
 
@@ -102,6 +102,8 @@ export function createService(ctx: ServiceContext) {
     },
     'runs.detections': async (i: Input<'runs.detections'>) => reviewPage(session.require(), i),
     'runs.table': async (i: Input<'runs.table'>) => table1Entries(session.require(), i.runIds),
+    'runs.windows': async (i: Input<'runs.windows'>) => detectionWindows(session.require(), i.detectionId),
+    'runs.losses': async (i: Input<'runs.losses'>) => lossCurves(session.require(), i.runIds),
     'analysis.run': async (i: Input<'analysis.run'>) =>
       analysisViewData(
         await analyzeRun(session.require(), i.runId, {

@@ -13,7 +13,8 @@ import { HC18, ROOT, SHARED } from '../helpers/paths.js';
 /**
  * Runs, Review and Compare in Chromium through the bridge, on real data: twelve HC18 images imported
  * through the UI, a quick NA study started, cancelled, restarted and followed to done, its failures
- * reviewed with their overlays, one detection accepted and undone, and Table 1 read and exported.
+ * reviewed with their overlays and top-scoring windows, one detection accepted and undone, and Table 1
+ * read and exported.
  *
  * The bridge is the built one (dist/), as `npm run serve` runs it: the study then computes in its worker
  * thread, so the server keeps answering the page while it trains.
@@ -167,7 +168,18 @@ describe.skipIf(missing !== null)('runs, review and compare in Chromium through 
     const imageId = Number(await page.locator('[data-testid="review-inspector"]').getAttribute('data-image'));
     const boxes = () => api<Array<{ id: number }>>('annotations.list', { imageId });
     expect(await boxes()).toHaveLength(1);
+    // The detection's ten top-scoring candidate windows, drawn and listed best first; the toggle hides them.
+    const inspector = page.locator('[data-testid="review-inspector"]');
+    await expect.poll(() => inspector.getAttribute('data-windows')).toBe('10');
+    const ranks = await page.locator('[data-testid="review-windows"] li').evaluateAll((lis) => lis.map((li) => Number(li.getAttribute('data-rank'))));
+    expect(ranks).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const scores = (await page.locator('[data-testid="review-windows"] li .score').allTextContents()).map((t) => Number(t.replace('score ', '')));
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
     await page.screenshot({ path: join(SHOTS, '13-review-inspect.png') });
+    await page.uncheck('[data-testid="toggle-windows"]');
+    await expect.poll(() => inspector.getAttribute('data-windows')).toBe('0');
+    await page.check('[data-testid="toggle-windows"]');
+    await expect.poll(() => inspector.getAttribute('data-windows')).toBe('10');
     await page.click('[data-testid="accept-detection"]');
     await page.locator('[data-testid="undo-accept"]').waitFor();
     expect(await boxes()).toHaveLength(2);
@@ -184,6 +196,8 @@ describe.skipIf(missing !== null)('runs, review and compare in Chromium through 
     expect(await tableRow.locator('[data-col="failures"]').textContent()).toBe(String(failures));
     expect(await tableRow.locator('[data-col="mean-dice"]').textContent()).toMatch(/^0\.\d{3} \[0\.\d{3}, 0\.\d{3}\]$/);
     await expect.poll(() => page.locator('.chart-frame canvas').evaluateAll((cs) => cs.length === 2 && cs.every((c) => (c as unknown as { width: number }).width > 0))).toBe(true);
+    // NA trains no network, so there is no loss curve to draw, and the page says why.
+    expect(await text('no-losses')).toContain('train none');
     await page.screenshot({ path: join(SHOTS, '14-compare.png') });
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-csv"]')]);
     const csvPath = join(work, 'table1.csv');

@@ -20,6 +20,13 @@ export interface DetectParams {
 
 export const DEFAULT_DETECT_PARAMS: DetectParams = { merge: 'weighted', topK: 5, mergeIou: 0.5, refine: true, refineParams: DEFAULT_REFINE_PARAMS };
 
+/** Candidate windows a detection keeps for Review, best first: enough to see where the classifier looked. */
+export const KEPT_WINDOWS = 10;
+
+export interface ScoredWindow extends Box {
+  score: number;
+}
+
 export interface Detection {
   box: Box;
   score: number;
@@ -27,6 +34,24 @@ export interface Detection {
   coarse: Box;
   /** Windows scored in all. */
   evaluated: number;
+  /** The top-scoring candidates (at most KEPT_WINDOWS), best first, as scored before merging and refinement. */
+  windows: ScoredWindow[];
+}
+
+/** The `k` highest-scoring windows, best first; ties keep the candidates' order, and NaN scores rank last. */
+export function topWindows(windows: readonly Box[], scores: ArrayLike<number>, k: number): ScoredWindow[] {
+  if (scores.length !== windows.length) throw new SonoError('BAD_INPUT', `${scores.length} scores for ${windows.length} windows`);
+  const key = (i: number) => (Number.isNaN(scores[i]) ? -Infinity : scores[i]);
+  // Insertion into a short sorted list: k is small, and a full sort of thousands of candidates per image is not needed.
+  const top: number[] = [];
+  for (let i = 0; i < windows.length && k > 0; i++) {
+    if (top.length === k && key(i) <= key(top[k - 1])) continue;
+    let at = top.length;
+    while (at > 0 && key(i) > key(top[at - 1])) at--;
+    top.splice(at, 0, i);
+    if (top.length > k) top.pop();
+  }
+  return top.map((i) => ({ x: windows[i].x, y: windows[i].y, w: windows[i].w, h: windows[i].h, score: scores[i] }));
 }
 
 /** Score-weighted mean of the top windows overlapping the best one, edges averaged. */
@@ -82,7 +107,8 @@ export async function detectBox(
     }
   }
   const coarse = box;
-  if (!params.refine) return { box, score: boxScore, coarse, evaluated };
+  const windows = topWindows(candidates, s, KEPT_WINDOWS);
+  if (!params.refine) return { box, score: boxScore, coarse, evaluated, windows };
   const refined = await refineBox(score, box, boxScore, image, params.refineParams);
-  return { box: refined.box, score: refined.score, coarse, evaluated: evaluated + refined.evaluated };
+  return { box: refined.box, score: refined.score, coarse, evaluated: evaluated + refined.evaluated, windows };
 }

@@ -9,3 +9,4 @@ export * from './info.js';
 export * from './blobs.js';
 export * from './files.js';
 export * from './models.js';
+export * from './run-losses.js';

@@ -130,6 +130,56 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  // 2: what Review and Compare show beyond one box and one number per image.
+  `
+  -- The top-scoring candidate windows of each detection, ranked 1 = best, before they were merged and
+  -- refined into the detection's box: where the classifier looked when the detection failed.
+  CREATE TABLE detection_windows (
+    detection_id INTEGER NOT NULL REFERENCES detections (id) ON DELETE CASCADE,
+    rank         INTEGER NOT NULL CHECK (rank >= 1),
+    x            REAL NOT NULL,
+    y            REAL NOT NULL,
+    w            REAL NOT NULL,
+    h            REAL NOT NULL,
+    score        REAL NOT NULL,
+    PRIMARY KEY (detection_id, rank)
+  );
+
+  -- Per-epoch losses of every network a run fine-tuned ('final', or 'fold-<k>' in a study), named as in
+  -- models. val_loss and val_accuracy are NULL when the epoch had no validation patches.
+  CREATE TABLE run_losses (
+    run_id       TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    network      TEXT NOT NULL,
+    epoch        INTEGER NOT NULL CHECK (epoch >= 1),
+    train_loss   REAL NOT NULL,
+    val_loss     REAL,
+    val_accuracy REAL,
+    PRIMARY KEY (run_id, network, epoch)
+  );
+
+  -- Runs from before this version kept their history only in their models' metadata: the history of
+  -- 'final' and 'fold-<k>' networks, or a stopped fine-tuning run's last checkpoint state. Metadata that
+  -- is not valid JSON, and history entries that are not objects, are read as '{}' so that one damaged row cannot keep the project from opening.
+  INSERT OR IGNORE INTO run_losses (run_id, network, epoch, train_loss, val_loss, val_accuracy)
+    WITH meta AS (
+      SELECT id, run_id, substr(id, length(run_id) + 2) AS name, CASE WHEN json_valid(metadata) THEN metadata ELSE '{}' END AS doc
+      FROM models WHERE run_id IS NOT NULL AND substr(id, 1, length(run_id) + 1) = run_id || '/'
+    ),
+    epochs AS (
+      SELECT meta.run_id, meta.name AS network, CASE WHEN e.type = 'object' THEN e.value ELSE '{}' END AS rec FROM meta, json_each(meta.doc, '$.history') e
+      WHERE json_type(meta.doc, '$.history') = 'array'
+      UNION ALL
+      SELECT meta.run_id, 'final', CASE WHEN e.type = 'object' THEN e.value ELSE '{}' END FROM meta, json_each(meta.doc, '$.state.history') e
+      WHERE meta.name = 'checkpoint' AND json_type(meta.doc, '$.state.history') = 'array'
+        AND NOT EXISTS (SELECT 1 FROM models f WHERE f.id = meta.run_id || '/final')
+    )
+    SELECT run_id, network, json_extract(rec, '$.epoch'), json_extract(rec, '$.trainLoss'), json_extract(rec, '$.valLoss'), json_extract(rec, '$.valAccuracy')
+    FROM epochs
+    WHERE json_type(rec, '$.epoch') = 'integer' AND json_extract(rec, '$.epoch') >= 1
+      AND json_type(rec, '$.trainLoss') IN ('integer', 'real')
+      AND coalesce(json_type(rec, '$.valLoss'), 'null') IN ('integer', 'real', 'null')
+      AND coalesce(json_type(rec, '$.valAccuracy'), 'null') IN ('integer', 'real', 'null');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

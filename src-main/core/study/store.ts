@@ -1,10 +1,11 @@
 /**
- * Repository for a run's results in the project: metrics with their intervals (`run_metrics`) and
- * per-image detections with their Dice (`detections`). Each save is one transaction, so a run's results
- * are either all there or not at all.
+ * Repository for a run's results in the project: metrics with their intervals (`run_metrics`),
+ * per-image detections with their Dice (`detections`) and each detection's top-scoring candidate windows
+ * (`detection_windows`). Each save is one transaction, so a run's results are either all there or not at all.
  */
 import { SonoError } from '../errors.js';
 import type { Box } from '../metrics/index.js';
+import type { ScoredWindow } from '../detect/detector.js';
 import type { Project } from '../project/index.js';
 
 export interface RunMetric {
@@ -26,7 +27,16 @@ export interface StoredDetection {
   dice: number | null;
 }
 
-export type NewDetection = Omit<StoredDetection, 'id' | 'runId' | 'scope'>;
+export type NewDetection = Omit<StoredDetection, 'id' | 'runId' | 'scope'> & {
+  /** The top-scoring candidate windows, best first (rank 1 = the first). */
+  windows?: readonly ScoredWindow[];
+};
+
+export interface StoredWindow extends Box {
+  /** 1 = the highest-scoring candidate. */
+  rank: number;
+  score: number;
+}
 
 /** Saves metrics of one scope ('cv', 'test', ...), replacing earlier values of the same names. */
 export function saveRunMetrics(project: Project, runId: string, scope: string, metrics: ReadonlyArray<Omit<RunMetric, 'scope'>>): void {
@@ -49,16 +59,49 @@ export function listRunMetrics(project: Project, runId: string): RunMetric[] {
     .all(runId) as RunMetric[];
 }
 
-/** Replaces the run's detections of one scope with `detections`. */
+/** Replaces the run's detections of one scope (and their windows, by the cascade) with `detections`. */
 export function saveDetections(project: Project, runId: string, scope: string, detections: readonly NewDetection[]): void {
+  for (const d of detections) {
+    for (const w of d.windows ?? []) {
+      // NOT NULL REAL columns: NaN would be stored as NULL and refused with an unhelpful constraint error.
+      if (![w.x, w.y, w.w, w.h, w.score].every(Number.isFinite)) {
+        throw new SonoError('BAD_INPUT', `a candidate window of image ${d.imageId} in run ${runId} has a coordinate or score that is not a finite number`, runId);
+      }
+    }
+  }
   const del = project.db.prepare('DELETE FROM detections WHERE run_id = ? AND scope = ?');
   const ins = project.db.prepare(
     'INSERT INTO detections (run_id, image_id, category_id, scope, x, y, w, h, score, dice) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
+  const insWindow = project.db.prepare('INSERT INTO detection_windows (detection_id, rank, x, y, w, h, score) VALUES (?, ?, ?, ?, ?, ?, ?)');
   project.db.transaction(() => {
     del.run(runId, scope);
-    for (const d of detections) ins.run(runId, d.imageId, d.categoryId, scope, d.box.x, d.box.y, d.box.w, d.box.h, d.score, d.dice);
+    for (const d of detections) {
+      const id = ins.run(runId, d.imageId, d.categoryId, scope, d.box.x, d.box.y, d.box.w, d.box.h, d.score, d.dice).lastInsertRowid;
+      d.windows?.forEach((w, i) => insWindow.run(id, i + 1, w.x, w.y, w.w, w.h, w.score));
+    }
   })();
+}
+
+/**
+ * The stored candidate windows of one detection, best first. Empty for a detection saved before windows
+ * were kept, or in a project opened read-only at an older schema (which has no such table).
+ */
+export function listDetectionWindows(project: Project, detectionId: number): StoredWindow[] {
+  if (!hasTable(project, 'detection_windows')) return [];
+  return project.db
+    .prepare('SELECT rank, x, y, w, h, score FROM detection_windows WHERE detection_id = ? ORDER BY rank')
+    .all(detectionId) as StoredWindow[];
+}
+
+export function getDetection(project: Project, detectionId: number): StoredDetection {
+  const r = project.db.prepare('SELECT * FROM detections WHERE id = ?').get(detectionId) as DetectionRow | undefined;
+  if (!r) throw new SonoError('NOT_FOUND', `detection ${detectionId} is not in this project (its run may have been run again since)`, String(detectionId));
+  return toStored(r);
+}
+
+function hasTable(project: Project, name: string): boolean {
+  return project.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
 interface DetectionRow {
@@ -81,7 +124,11 @@ export function listDetections(project: Project, runId: string, scope?: string):
       ? project.db.prepare('SELECT * FROM detections WHERE run_id = ? ORDER BY image_id, id').all(runId)
       : project.db.prepare('SELECT * FROM detections WHERE run_id = ? AND scope = ? ORDER BY image_id, id').all(runId, scope)
   ) as DetectionRow[];
-  return rows.map((r) => ({
+  return rows.map(toStored);
+}
+
+function toStored(r: DetectionRow): StoredDetection {
+  return {
     id: r.id,
     runId: r.run_id,
     imageId: r.image_id,
@@ -90,5 +137,5 @@ export function listDetections(project: Project, runId: string, scope?: string):
     box: { x: r.x, y: r.y, w: r.w, h: r.h },
     score: r.score,
     dice: r.dice,
-  }));
+  };
 }

@@ -68,7 +68,7 @@ export function formatEstimate(e: Estimate, asPercent = false): string {
   return e.lo !== null && e.hi !== null ? `${main} [${f(e.lo)}, ${f(e.hi)}]` : main;
 }
 
-function csvCell(v: string | number | null): string {
+export function csvCell(v: string | number | null): string {
   if (v === null) return '';
   const s = String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -17,6 +17,9 @@ export type RunMethod = StudyRequest['methods'][number];
 export type ReviewPage = ApiOutput<'runs.detections'>;
 export type ReviewItem = ReviewPage['items'][number];
 export type Table1Row = ApiOutput<'runs.table'>[number];
+export type DetectionWindows = ApiOutput<'runs.windows'>;
+export type ReviewWindow = DetectionWindows['windows'][number];
+export type LossCurves = ApiOutput<'runs.losses'>[number];
 
 /** A box in image pixels; (x, y) is the top-left corner. */
 export interface Box {

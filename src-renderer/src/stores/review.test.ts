@@ -2,7 +2,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { setPlatform } from '../platform';
-import { createFakeBackend, makeReviewItem, makeRun, type FakeBackend } from '../testing/fake-platform';
+import { createFakeBackend, makeReviewItem, makeRun, makeWindows, type FakeBackend } from '../testing/fake-platform';
 import { useAnnotateStore } from './annotate';
 import { useCategoriesStore } from './categories';
 import { useReviewStore } from './review';
@@ -12,6 +12,7 @@ let fake: FakeBackend;
 
 beforeEach(async () => {
   window.history.replaceState(null, '', '/');
+  localStorage.clear();
   fake = createFakeBackend(4);
   setPlatform(fake);
   setActivePinia(createPinia());
@@ -115,5 +116,63 @@ describe('the review store', () => {
     expect(store.openIndex).toBe(2);
     store.open(null);
     expect(store.opened).toBeNull();
+  });
+
+  it("fetches the opened detection's ranked windows once, and keeps them apart per detection", async () => {
+    fake.windows.set(4, makeWindows(10));
+    fake.windows.set(2, makeWindows(3, { x: 10, y: 10, w: 50, h: 50 }));
+    const store = useReviewStore();
+    await store.load();
+    expect(store.openedWindows).toBeNull();
+    const opening = store.open(0);
+    // Until the answer arrives there is nothing to draw, rather than the previous detection's windows.
+    expect(store.opened!.detectionId).toBe(4);
+    expect(store.openedWindows).toBeNull();
+    await opening;
+    expect(store.openedWindows!.map((w) => w.rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(store.openedWindows![0]).toEqual({ rank: 1, x: 100, y: 100, w: 200, h: 150, score: 0.95 });
+    await store.step(1);
+    expect(store.opened!.detectionId).toBe(2);
+    expect(store.openedWindows!.map((w) => [w.rank, w.x])).toEqual([
+      [1, 10],
+      [2, 18],
+      [3, 26],
+    ]);
+    await store.step(1);
+    // A detection stored without windows has none, which is not an error.
+    expect(store.openedWindows).toEqual([]);
+    expect(store.windowsError).toBeNull();
+    await store.open(0);
+    expect(fake.callsOf('runs.windows')).toEqual([{ detectionId: 4 }, { detectionId: 2 }, { detectionId: 3 }]);
+    // Accepting the detection is unaffected by its windows: the box accepted is the detection's.
+    expect(await store.accept(store.opened!)).toBe(true);
+    expect(fake.callsOf('annotations.create')).toEqual([{ imageId: 4, categoryId: 1, box: { x: 100, y: 100, w: 200, h: 150 } }]);
+  });
+
+  it('says why windows could not be read, and never shows windows of a detection that was replaced', async () => {
+    const store = useReviewStore();
+    await store.load();
+    fake.failing.set('runs.windows', { code: 'NOT_FOUND', message: 'detection 4 is not in this project (its run may have been run again since)' });
+    await store.open(0);
+    expect((store.windowsError as Error).message).toContain('detection 4 is not in this project');
+    expect(store.openedWindows).toBeNull();
+    fake.failing.delete('runs.windows');
+    // The id now belongs to a detection on another image (the run's results were saved again).
+    fake.detections.get('r-new')![1] = makeReviewItem(2, 4, 0.42);
+    fake.windows.set(2, makeWindows(2));
+    await store.open(1);
+    expect((store.windowsError as Error).message).toContain('was replaced since this page was loaded');
+    expect(store.openedWindows).toBeNull();
+  });
+
+  it('remembers whether windows are shown across restarts', async () => {
+    const store = useReviewStore();
+    expect(store.showWindows).toBe(true);
+    store.setShowWindows(false);
+    setActivePinia(createPinia());
+    expect(useReviewStore().showWindows).toBe(false);
+    useReviewStore().setShowWindows(true);
+    setActivePinia(createPinia());
+    expect(useReviewStore().showWindows).toBe(true);
   });
 });

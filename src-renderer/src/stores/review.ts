@@ -2,7 +2,8 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '../api/client';
 import { clipToImage, roundBox } from '../lib/box-geometry';
-import type { ReviewItem, ReviewPage, RunRow } from '../lib/types';
+import { loadSetting, saveSetting } from '../lib/persist';
+import type { ReviewItem, ReviewPage, ReviewWindow, RunRow } from '../lib/types';
 import { useAnnotateStore } from './annotate';
 import { useCategoriesStore } from './categories';
 import { useRouteStore } from './route';
@@ -10,11 +11,13 @@ import { useRouteStore } from './route';
 /** The paper's failure criterion: a detection whose box Dice with the truth is below 0.80. */
 export const FAILURE_DICE = 0.8;
 const PAGE = 500;
+const SHOW_WINDOWS_KEY = 'sonotl.review.showWindows';
 
 /**
  * The Review gallery: one run's held-out detections below a Dice threshold, worst first, each with its
- * ground truth; one opened large; a detection accepted as an annotation (annotations.create, so it is in
- * the edit log and undo works) or the ground truth edited in Annotate.
+ * ground truth; one opened large with the top-scoring candidate windows the detection came from; a
+ * detection accepted as an annotation (annotations.create, so it is in the edit log and undo works) or
+ * the ground truth edited in Annotate.
  */
 export const useReviewStore = defineStore('review', () => {
   const runs = ref<RunRow[]>([]);
@@ -28,12 +31,20 @@ export const useReviewStore = defineStore('review', () => {
   /** Annotations made here from detections, by detection id, so the user can take one back. */
   const accepted = ref(new Map<number, number>());
   const accepting = ref<number | null>(null);
+  /** Candidate windows by detection id, fetched when a detection is opened (they do not change). */
+  const windowsOf = ref(new Map<number, ReviewWindow[]>());
+  const windowsError = ref<unknown>(null);
+  const showWindows = ref(loadSetting(SHOW_WINDOWS_KEY, true, (v): v is boolean => typeof v === 'boolean'));
   let generation = 0;
+  /** Bumped when the project changes, so that a late answer about the old project's windows is dropped. */
+  let windowsGeneration = 0;
 
   /** Runs with stored detections to review: finished ones, newest first. */
   const reviewable = computed(() => runs.value.filter((r) => r.status === 'done').slice().reverse());
   const items = computed(() => page.value?.items ?? []);
   const opened = computed<ReviewItem | null>(() => (openIndex.value === null ? null : (items.value[openIndex.value] ?? null)));
+  /** The opened detection's windows, best first; null while they load or when they could not be read. */
+  const openedWindows = computed<ReviewWindow[] | null>(() => (opened.value ? (windowsOf.value.get(opened.value.detectionId) ?? null) : null));
 
   async function loadRuns(preferred?: string): Promise<void> {
     try {
@@ -90,8 +101,31 @@ export const useReviewStore = defineStore('review', () => {
     await loadPage();
   }
 
-  function open(index: number | null): void {
+  /** Opens one detection large (null: back to the gallery) and fetches its windows. */
+  async function open(index: number | null): Promise<void> {
     openIndex.value = index === null ? null : Math.max(0, Math.min(items.value.length - 1, index));
+    const item = opened.value;
+    if (item) await loadWindows(item);
+  }
+
+  async function loadWindows(item: ReviewItem): Promise<void> {
+    if (windowsOf.value.has(item.detectionId)) return;
+    const gen = windowsGeneration;
+    try {
+      const result = await api.call('runs.windows', { detectionId: item.detectionId });
+      if (gen !== windowsGeneration) return;
+      // A detection id can be reused after its run's results were saved again: never draw another image's windows.
+      if (result.imageId !== item.imageId) throw new Error(`the detection on ${item.imageName} was replaced since this page was loaded; refresh the page`);
+      windowsOf.value = new Map(windowsOf.value).set(item.detectionId, result.windows);
+      windowsError.value = null;
+    } catch (e) {
+      if (gen === windowsGeneration) windowsError.value = e;
+    }
+  }
+
+  function setShowWindows(on: boolean): void {
+    showWindows.value = on;
+    saveSetting(SHOW_WINDOWS_KEY, on);
   }
 
   const step = (d: 1 | -1) => openIndex.value !== null && open(openIndex.value + d);
@@ -158,13 +192,45 @@ export const useReviewStore = defineStore('review', () => {
 
   function reset(): void {
     generation++;
+    windowsGeneration++;
     runs.value = [];
     runId.value = null;
     page.value = null;
     openIndex.value = null;
     accepted.value = new Map();
+    windowsOf.value = new Map();
+    windowsError.value = null;
     error.value = null;
   }
 
-  return { runs, runId, threshold, sort, page, loading, error, openIndex, accepted, accepting, reviewable, items, opened, load, loadPage, choose, setThreshold, setSort, open, step, accept, undoAccept, editTruth, reset };
+  return {
+    runs,
+    runId,
+    threshold,
+    sort,
+    page,
+    loading,
+    error,
+    openIndex,
+    accepted,
+    accepting,
+    windowsError,
+    showWindows,
+    reviewable,
+    items,
+    opened,
+    openedWindows,
+    load,
+    loadPage,
+    choose,
+    setThreshold,
+    setSort,
+    open,
+    step,
+    setShowWindows,
+    accept,
+    undoAccept,
+    editTruth,
+    reset,
+  };
 });

@@ -1,5 +1,5 @@
 import type { DispatchResult, Platform, ProgressEvent } from '../platform/types';
-import type { Annotation, Box, Category, ImageSummary, ReviewItem, RunRow, StudyJob, Table1Row } from '../lib/types';
+import type { Annotation, Box, Category, ImageSummary, LossCurves, ReviewItem, ReviewWindow, RunRow, StudyJob, Table1Row } from '../lib/types';
 
 /**
  * An in-memory stand-in for the backend, for store and component tests: the same method names and
@@ -22,7 +22,11 @@ export interface FakeBackend extends Platform {
   runs: RunRow[];
   job: StudyJob | null;
   detections: Map<string, ReviewItem[]>;
+  /** Candidate windows per detection id (a detection without an entry has none stored). */
+  windows: Map<number, ReviewWindow[]>;
   table: Table1Row[];
+  /** What runs.losses answers (filtered by runIds). */
+  losses: LossCurves[];
   unavailable: Record<string, string>;
   /** Ends the current job the way the real backend does: run statuses, then a 'finished' event. */
   finishJob(state: 'done' | 'failed' | 'cancelled', error?: string): void;
@@ -44,6 +48,11 @@ export function makeRun(id: string, over: Partial<RunRow> = {}): RunRow {
     metrics: [],
     ...over,
   };
+}
+
+/** `n` windows around a box, best first, with falling scores. */
+export function makeWindows(n: number, around: Box = { x: 100, y: 100, w: 200, h: 150 }): ReviewWindow[] {
+  return Array.from({ length: n }, (_, i) => ({ rank: i + 1, x: around.x + 8 * i, y: around.y - 4 * i, w: around.w, h: around.h, score: 0.95 - 0.05 * i }));
 }
 
 export function makeReviewItem(detectionId: number, imageId: number, dice: number | null, over: Partial<ReviewItem> = {}): ReviewItem {
@@ -107,7 +116,9 @@ export function createFakeBackend(imageCount = 3): FakeBackend {
     runs: [],
     job: null,
     detections: new Map(),
+    windows: new Map(),
     table: [],
+    losses: [],
     unavailable: { pa: 'not available: fine-tuning is not built yet', fa: 'not available: fine-tuning is not built yet' },
     finishJob(state, error) {
       const job = fake.job;
@@ -297,6 +308,14 @@ export function createFakeBackend(imageCount = 3): FakeBackend {
       }
       case 'runs.table':
         return fake.table;
+      case 'runs.windows': {
+        const d = [...fake.detections.values()].flat().find((x) => x.detectionId === i.detectionId);
+        if (!d) throw new Error(`detection ${i.detectionId} is not in this project (its run may have been run again since)`);
+        const runId = [...fake.detections].find(([, ds]) => ds.includes(d))![0];
+        return { detectionId: d.detectionId, runId, imageId: d.imageId, windows: (fake.windows.get(d.detectionId) ?? []).map((w) => ({ ...w })) };
+      }
+      case 'runs.losses':
+        return fake.losses.filter((l) => !i.runIds || i.runIds.includes(l.runId));
       default:
         throw new Error(`the fake backend has no ${method}`);
     }
