@@ -53,5 +53,10 @@ describe('study options', () => {
     expect(lines[2]).toMatch(/^fusion-score\s+cv\s+20\s+11\s+55\.0% \(1\.0%-30\.0%\)\s+-\s+0\.812/);
     // Columns line up: every line has the mean-Dice column ending at the same place.
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);
+    // With extra backbones the same method has a line per backbone, told apart by a backbone column.
+    const two = table1Text([row('haar', 2, 0.9), { ...row('na', 1, 0.9), backbone: 'net-a' }, { ...row('na', 3, 0.8), backbone: 'net-b' }]).trimEnd().split('\n');
+    expect(two[0]).toMatch(/^method\s+backbone\s+set\s+n\s/);
+    expect(two.slice(1).map((l) => l.split(/\s+/).slice(0, 3).join(' '))).toEqual(['haar - cv', 'na net-a cv', 'na net-b cv']);
+    expect(new Set(two.map((l) => l.length)).size).toBe(1);
   });
 });

@@ -52,6 +52,13 @@ describe.skipIf(missing !== null)('study runs through the API', () => {
     const unknownCategory = await dispatch(service, 'runs.start', { methods: ['haar'], category: 'kidney', quick: true });
     expect(unknownCategory.ok).toBe(false);
     if (!unknownCategory.ok) expect(unknownCategory.error.message).toMatch(/no boxes of category "kidney".*fetal-head/);
+    const unknownExtra = await dispatch(service, 'runs.start', { methods: ['haar', 'na'], extraBackbones: ['resnet_9000'], quick: true });
+    expect(unknownExtra.ok).toBe(false);
+    if (!unknownExtra.ok) expect(unknownExtra.error.message).toMatch(/extraBackbones: unknown backbone resnet_9000; known: mobilenet_v2_0\.35_224/);
+    const sameTwice = await dispatch(service, 'runs.start', { methods: ['na'], backbone: 'caffenet', extraBackbones: ['caffenet'] });
+    expect(sameTwice.ok).toBe(false);
+    if (!sameTwice.ok) expect(sameTwice.error.message).toMatch(/caffenet is already the study's backbone/);
+    expect(listRuns(session.require())).toEqual([]);
     // A study that could not start leaves no job behind.
     expect(studyJobsOf(service).running).toBe(false);
   });
@@ -113,6 +120,18 @@ describe.skipIf(missing !== null)('study runs through the API', () => {
       expect(item.relPath).toMatch(/^images\//);
       expect(item.width).toBe(800);
     }
+    // Each detection keeps its top-scoring candidate windows, best first, for the inspector.
+    const all = await call<ApiOutput<'runs.detections'>>('runs.detections', { runId: run.id, offset: 0, limit: 100 });
+    for (const item of all.items) {
+      const { windows, imageId } = await call<ApiOutput<'runs.windows'>>('runs.windows', { detectionId: item.detectionId });
+      expect(imageId).toBe(item.imageId);
+      expect(windows.map((w) => w.rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      const scores = windows.map((w) => w.score);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      for (const w of windows) expect(w.x >= 0 && w.y >= 0 && w.x + w.w <= item.width && w.y + w.h <= item.height).toBe(true);
+    }
+    // Haar trains no network: the run has no loss curve.
+    expect(await call('runs.losses', { runIds: [run.id] })).toEqual([]);
     const strict = await call<ApiOutput<'runs.detections'>>('runs.detections', { runId: run.id, below: 0.3, sort: '-dice', offset: 0, limit: 100 });
     expect(strict.total).toBe(row.dice.filter((d) => d < 0.3).length);
     await expect(call('runs.detections', { runId: run.id, scope: 'test', offset: 0, limit: 10 })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('no detections in scope "test"') });

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { errorMessage, SonoError } from '../core/errors.js';
 import { getRun, listRuns, type Project } from '../core/project/index.js';
 import { listBackbones } from '../core/backbones/registry.js';
-import { DEFAULT_CONFIG, QUICK_OVERRIDES, resolveStudyConfig, splitMethods, UNAVAILABLE, type Method, type StudyConfig } from '../core/study/config.js';
+import { registerUserBackbones } from '../core/backbones/user-backbones.js';
+import { DEFAULT_CONFIG, QUICK_OVERRIDES, resolveStudyConfig, splitMethods, studyVariants, UNAVAILABLE, type Method, type StudyConfig } from '../core/study/config.js';
 import type { StudyProgress } from '../core/study/progress.js';
 import { runStudy } from '../core/study/run-study.js';
 import type { ProgressEvent } from './contract.js';
@@ -13,6 +14,7 @@ export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 export interface StudyRequest {
   methods: Method[];
   backbone?: string;
+  extraBackbones?: string[];
   split?: 'kfold' | 'fixed';
   folds?: number;
   seed?: number;
@@ -46,8 +48,8 @@ export interface StudyJobView {
   project: string;
   state: JobState;
   methods: Method[];
-  /** Requested methods this build cannot run, with the reason (shown, not silently dropped). */
-  unavailable: Array<{ method: Method; reason: string }>;
+  /** Requested methods this build cannot run, with the reason (shown, not silently dropped); `backbone` names an extra backbone. */
+  unavailable: Array<{ method: Method; reason: string; backbone?: string }>;
   config: StudyConfig;
   quick: boolean;
   /** The run this job re-started from the beginning (no checkpoint resume), if any. */
@@ -86,9 +88,11 @@ function toJobProgress(p: StudyProgress): JobProgress {
 
 /** A full study configuration from a UI request: the quick preset (when asked) under the user's values. */
 export function configFromRequest(req: StudyRequest): StudyConfig {
+  // A backbone added with `sonotl backbones add` while the app runs is usable without a restart.
+  registerUserBackbones();
   const base = req.quick ? resolveStudyConfig(QUICK_OVERRIDES, DEFAULT_CONFIG) : DEFAULT_CONFIG;
   const input: Record<string, unknown> = { methods: req.methods };
-  for (const key of ['backbone', 'split', 'folds', 'seed', 'category', 'hardNegativeMaxIter'] as const) {
+  for (const key of ['backbone', 'extraBackbones', 'split', 'folds', 'seed', 'category', 'hardNegativeMaxIter'] as const) {
     if (req[key] !== undefined) input[key] = req[key];
   }
   if (req.gbm && Object.keys(req.gbm).length > 0) input.gbm = req.gbm;
@@ -101,6 +105,7 @@ export const OFFERED_METHODS = ['haar', 'na', 'pa', 'fa', 'fusion'] as const sat
 
 /** What the Runs form can offer: methods (with why one cannot run), backbones, and the two presets. */
 export function studyOptions() {
+  registerUserBackbones();
   const preset = (c: StudyConfig) => {
     // Present once fine-tuning (PA/FA) is part of the study configuration.
     const ft = (c as { finetune?: { epochs?: number; learningRate?: number } }).finetune;
@@ -125,11 +130,15 @@ export function studyOptions() {
 /** The configuration a run was started with, for starting it again. */
 export function configOfRun(project: Project, runId: string): StudyConfig {
   const run = getRun(project, runId);
-  // Runs of one study were computed together (shared folds and features), so they are started again together.
-  const { study, ...stored } = run.config as Record<string, unknown> & { study?: { methods?: unknown } };
+  // Runs of one study were computed together (shared folds and features), so they are started again
+  // together: with every backbone of the study, whichever backbone's run is restarted.
+  const { study, ...stored } = run.config as Record<string, unknown> & { study?: { methods?: unknown; backbone?: unknown; extraBackbones?: unknown } };
   const groupMethods = Array.isArray(study?.methods) ? (study.methods as Method[]) : [run.method as Method];
+  const group: Record<string, unknown> = { methods: groupMethods };
+  if (typeof study?.backbone === 'string') group.backbone = study.backbone;
+  if (Array.isArray(study?.extraBackbones)) group.extraBackbones = study.extraBackbones;
   try {
-    return resolveStudyConfig({ ...stored, methods: groupMethods });
+    return resolveStudyConfig({ ...stored, ...group });
   } catch (e) {
     throw new SonoError('BAD_INPUT', `run ${runId} cannot be restarted: its stored settings do not fit this version (${errorMessage(e)}); start a new run instead`, runId);
   }
@@ -177,10 +186,12 @@ export class StudyJobs {
   /** Starts a study; resolves once its runs exist (or throws what made it impossible to start). */
   async start(project: Project, config: StudyConfig, opts: { quick?: boolean; restartOf?: string | null } = {}): Promise<StudyJobView> {
     this.assertIdle('start another study');
-    const { run, unavailable } = splitMethods(config.methods);
+    const { run, unavailable: mainUnavailable } = splitMethods(config.methods);
     if (run.length === 0) {
-      throw new SonoError('BAD_INPUT', `none of the chosen methods can run here: ${unavailable.map((u) => `${u.method.toUpperCase()} ${u.reason}`).join('; ')}`);
+      throw new SonoError('BAD_INPUT', `none of the chosen methods can run here: ${mainUnavailable.map((u) => `${u.method.toUpperCase()} ${u.reason}`).join('; ')}`);
     }
+    // What an extra backbone cannot run (PA / FA on one that cannot be fine-tuned) is shown with its name.
+    const unavailable = [...mainUnavailable, ...studyVariants(config).slice(1).flatMap((v) => v.unavailable)];
     const job = `study-${Date.now().toString(36)}-${++this.counter}`;
     const controller = new AbortController();
     const view: StudyJobView = {

@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { errorMessage, SonoError } from '../../core/errors.js';
 import { openProject, type Project } from '../../core/project/open.js';
-import { DEFAULT_CONFIG, METHODS, QUICK_OVERRIDES, resolveStudyConfig, splitMethods, type Method, type StudyConfig } from '../../core/study/config.js';
+import { checkStudyBackbones, DEFAULT_CONFIG, METHODS, QUICK_OVERRIDES, resolveStudyConfig, studyVariants, type Method, type StudyConfig } from '../../core/study/config.js';
 import { table1Text } from '../../core/study/report-tables.js';
 import { runStudy, type StudyResult } from '../../core/study/run-study.js';
 import { ensureBackbone } from '../../core/backbones/locate.js';
 import { listBackbones } from '../../core/backbones/registry.js';
+import { registerUserBackbones } from '../../core/backbones/user-backbones.js';
 import { formatSeconds } from '../progress.js';
 import { StudyProgressView } from '../study-progress.js';
 import { withProject } from '../with-project.js';
@@ -24,16 +25,24 @@ export interface StudyFlags {
 
 const HELP_AFTER = `
 Configuration, lowest precedence first: the defaults, then --quick, then --config, then --methods.
-study.json may hold any of: methods, backbone, category, split ("kfold" | "fixed"), folds, seed, gbm,
-hardNegativeMaxIter, windows, samples, detect, cnnWindows ("roi" | "crop"), threads. An unknown field or
-a bad value is refused, naming the file and the field.
+study.json may hold any of: methods, backbone, extraBackbones, category, split ("kfold" | "fixed"),
+folds, seed, gbm, hardNegativeMaxIter, windows, samples, detect, cnnWindows ("roi" | "crop"), threads,
+finetune. An unknown field or a bad value is refused, naming the file and the field.
+
+extraBackbones (default []): more backbone ids (see "sonotl backbones"; user backbones included) whose
+CNN methods (every method but haar) also run, on the same folds, each as its own runs and
+Table 1 rows with their backbone; haar runs once. An unknown id, the main backbone or a repeat is
+refused before any work starts; PA / FA on a backbone that cannot be fine-tuned is reported as
+unavailable for that backbone, as for the main one. Each extra backbone adds about the CNN methods'
+share of the time again.
 
 Methods: ${METHODS.join(', ')} (default ${DEFAULT_CONFIG.methods.join(', ')}). fusion joins Haar
 features to FA's when fa is in the study, to NA's otherwise. A method that cannot run with the chosen
 backbone is reported as unavailable and the others still run.
 
 Every method runs on the same subject-wise folds. Each method is one run in the project (see
-"sonotl info --json"), with its metrics and per-image detections. The report folder holds table1.json,
+"sonotl info --json"), with its metrics and per-image detections; with extra backbones, one run per
+method and backbone (named "<method>@<backbone>" in the printed runs). The report folder holds table1.json,
 table1.md, table1.csv, mcnemar.csv, detections.csv, study.json and index.html (plots).
 
 CNN methods need the backbone's weights: <models>/<backbone>/model.json, where <models> is --models,
@@ -114,12 +123,27 @@ export async function runStudyCommand(dir: string, flags: StudyFlags): Promise<S
   if (flags.testProject && resolve(flags.testProject) === resolve(dir)) {
     throw new SonoError('BAD_INPUT', `--test-project ${flags.testProject} is the study project itself; an independent test set must be another project`);
   }
-  for (const u of splitMethods(config.methods, config.backbone).unavailable) process.stderr.write(`note: ${u.method}: ${u.reason}\n`);
-  // First use on a workstation: fetch the backbone into the cache before the study starts, not mid-way.
+  // User backbones (named as the backbone or an extra one) were registered by the program's preAction
+  // hook; a broken one is only a note unless used. Called from code directly, register them here.
+  registerUserBackbones();
+  try {
+    checkStudyBackbones(config);
+  } catch (e) {
+    // The backbones come from the config file (or the defaults): name the file, as for its other fields.
+    if (!flags.config) throw e;
+    throw new SonoError('BAD_INPUT', `${flags.config}: ${errorMessage(e).replace(/^study config: /, '')}`, flags.config);
+  }
+  const variants = studyVariants(config);
+  for (const v of variants) {
+    for (const u of v.unavailable) process.stderr.write(`note: ${u.method}${v.main ? '' : ` with ${v.backbone}`}: ${u.reason}\n`);
+  }
+  // First use on a workstation: fetch the backbones into the cache before the study starts, not mid-way.
   // (CaffeNet's ONNX file and user backbones have no download; the study reports them missing itself.)
-  const entry = listBackbones().find((e) => e.id === config.backbone);
-  if (entry && !entry.weightsFile && config.methods.some((m) => m !== 'haar') && !flags.models) {
-    await ensureBackbone(entry, { log: (line) => process.stderr.write(`${line}\n`) });
+  for (const v of variants) {
+    const entry = listBackbones().find((e) => e.id === v.backbone);
+    if (entry && !entry.weightsFile && v.methods.some((m) => m !== 'haar') && !flags.models) {
+      await ensureBackbone(entry, { log: (line) => process.stderr.write(`${line}\n`) });
+    }
   }
   return withProject(dir, async (project) => {
     let testProject: Project | null = null;
@@ -169,7 +193,7 @@ export function printStudyResult(r: StudyResult & { outDir: string }, json: bool
   }
   console.log('Table 1: localisation failures (Dice < 0.80), patch accuracy and mean Dice, 95% intervals');
   process.stdout.write(table1Text(r.rows));
-  for (const u of r.unavailable) console.log(`${u.method}: ${u.reason}`);
+  for (const u of r.unavailable) console.log(`${u.method}${u.backbone ? ` with ${u.backbone}` : ''}: ${u.reason}`);
   console.log(`runs: ${Object.entries(r.runs).map(([m, id]) => `${m} ${id}`).join(', ')}`);
   console.log(`report: ${join(r.outDir, 'index.html')} (and table1.json, table1.md, table1.csv beside it)`);
   console.log(`wall time ${formatSeconds(r.wallSeconds)}`);

@@ -16,22 +16,22 @@
  *   5. detect   every test image with its fold's classifiers, refine, score Dice against the truth
  */
 import { readFile } from 'node:fs/promises';
-import * as tf from '@tensorflow/tfjs-core';
 import { fromPlainModel, type PlainModel } from '../adapt/artifacts.js';
 import { backendLabel, finetune, type EpochRecord } from '../adapt/train.js';
-import { DEFAULT_DETECT_PARAMS, detectBox } from '../detect/detector.js';
+import { DEFAULT_DETECT_PARAMS, detectBox, type ScoredWindow } from '../detect/detector.js';
 import { HaarScorer } from '../detect/haar-scorer.js';
 import { bestDice, hardNegatives, selectSamples } from '../detect/samples.js';
 import type { GrayImage, WindowScorer } from '../detect/window-scorer.js';
 import { learnWindowShapes, slidingWindows, windowKey, type WindowShapes } from '../detect/windows.js';
 import { SonoError } from '../errors.js';
-import { CnnWindowScorer } from '../features/cnn-window-scorer.js';
+import { cnnWindowMode, CnnWindowScorer } from '../features/cnn-window-scorer.js';
 import { averageScores } from '../features/fusion.js';
 import { GbmClassifier } from '../gbm/index.js';
 import { readGray } from '../imaging/gray.js';
 import { iou, type Box } from '../metrics/index.js';
+import { useCpuBackend } from '../ml/cpu-backend.js';
 import { createRng } from '../metrics/prng.js';
-import { familiesFor, fusionFeatures, type AvailableMethod, type StudyConfig } from './config.js';
+import { backboneOf, familiesFor, fusionFeatures, levelOf, type AvailableMethod, type StudyConfig, type StudyEntry } from './config.js';
 import { FeatureBank, methodFamilies, methodMatrix, pickRows, type Family, type FamilyBlocks, type MethodFamilies, type TrainedMethod } from './feature-bank.js';
 import type { StudyImage, StudyInputs } from './inputs.js';
 import { planFolds, type EvalSet, type FoldPlan } from './plan.js';
@@ -46,6 +46,8 @@ export interface ComputeOptions {
 
 export interface DetectionRecord {
   method: AvailableMethod;
+  /** The backbone of the method's CNN features; null for Haar. */
+  backbone: string | null;
   set: EvalSet;
   fold: number;
   imageId: number;
@@ -58,10 +60,13 @@ export interface DetectionRecord {
   iou: number;
   /** Dice of the box before refinement: shows what refinement gained or lost. */
   coarseDice: number;
+  /** The top-scoring candidate windows, best first, before merging and refinement (for Review). */
+  windows: ScoredWindow[];
 }
 
 export interface PatchAccuracy {
   method: AvailableMethod;
+  backbone: string | null;
   set: EvalSet;
   fold: number;
   correct: number;
@@ -75,15 +80,20 @@ export interface FoldSummary {
   trainImages: number;
   testImages: number;
   shapes: WindowShapes;
-  /** Training patches of each classifier (first round + hard negatives). */
-  trainPatches: Partial<Record<TrainedMethod, number>>;
-  /** Boosting rounds of each final classifier (fewer than maxIter when early stopping ended it). */
-  rounds: Partial<Record<TrainedMethod, number>>;
+  /**
+   * Training patches of each classifier (first round + hard negatives), by classifier: the method's
+   * name, or '<method>@<backbone>' for an extra backbone's (see mergeComputations).
+   */
+  trainPatches: Record<string, number>;
+  /** Boosting rounds of each final classifier (fewer than maxIter when early stopping ended it); keys as trainPatches. */
+  rounds: Record<string, number>;
 }
 
 /** A network fine-tuned for one fold (fold numbering as in the plan; the test-project fold trains on all images). */
 export interface FinetunedNetwork {
   method: 'pa' | 'fa';
+  /** The backbone that was fine-tuned. */
+  backbone: string;
   fold: number;
   foldName: string;
   set: EvalSet;
@@ -100,7 +110,9 @@ export interface FinetunedNetwork {
 
 export interface StudyComputation {
   methods: AvailableMethod[];
-  /** Which CNN features 'fusion' joined to Haar's. */
+  /** Every reported method with its backbone, in report order (one per method for a single backbone). */
+  entries: StudyEntry[];
+  /** Which CNN features 'fusion' joined to Haar's (the main backbone's when several were studied). */
   fusionFeatures: 'na' | 'fa';
   finetuned: FinetunedNetwork[];
   detections: DetectionRecord[];
@@ -372,7 +384,7 @@ export async function computeStudy(
           const probs = m === 'fusion-score' ? averageScores([valProbs.get('haar')!, valProbs.get('na')!]) : valProbs.get(m)!;
           let correct = 0;
           truth.forEach((t, i) => (correct += (probs[i] > 0.5 ? 1 : 0) === t ? 1 : 0));
-          accuracy.push({ method: m, set: p.set, fold: p.index, correct, n: truth.length });
+          accuracy.push({ method: m, backbone: backboneOf(m, config.backbone), set: p.set, fold: p.index, correct, n: truth.length });
         }
       }
     }
@@ -405,6 +417,7 @@ export async function computeStudy(
           const d = await detectBox(score, cands, img, detect, methodScores(all, m));
           detections.push({
             method: m,
+            backbone: backboneOf(m, config.backbone),
             set: p.set,
             fold: p.index,
             imageId: img.id,
@@ -416,6 +429,7 @@ export async function computeStudy(
             dice: bestDice(d.box, img.truths),
             iou: Math.max(...img.truths.map((t) => iou(d.box, t))),
             coarseDice: bestDice(d.coarse, img.truths),
+            windows: d.windows,
           });
         }
         releaseAll();
@@ -460,6 +474,7 @@ export async function computeStudy(
     addSeconds('finetune', t0);
     return {
       method: level,
+      backbone: config.backbone,
       fold: p.index,
       foldName: p.name,
       set: p.set,
@@ -495,7 +510,7 @@ export async function computeStudy(
           const net = await finetuneFold(f, level);
           finetuned.push(net);
           // ONNX export and the scorer read the weights on the CPU backend, as NA's pretrained network.
-          if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
+          await useCpuBackend('the fine-tuned window scorer');
           const model = await fromPlainModel(net.model);
           tunedModels.push(model);
           const scorer = await CnnWindowScorer.create(config.backbone, { model, mode: config.cnnWindows, threads: config.threads, name: level });
@@ -508,7 +523,8 @@ export async function computeStudy(
       }
     }
     const folds = [...summaries.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
-    return { methods: [...methods], fusionFeatures: fusionWith, finetuned, detections, accuracy, folds, seconds, cnnWindows: config.cnnWindows };
+    const entries = methods.map((m) => ({ method: m, backbone: backboneOf(m, config.backbone), level: levelOf(m, fusionWith) }));
+    return { methods: [...methods], entries, fusionFeatures: fusionWith, finetuned, detections, accuracy, folds, seconds, cnnWindows: cnnWindowMode(config.backbone, config.cnnWindows) };
   } finally {
     await cnn?.close();
     for (const t of tuned) await t.close();

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DEFAULT_DETECT_PARAMS, type DetectParams } from '../detect/detector.js';
 import { DEFAULT_SAMPLE_PARAMS, checkSampleParams, type SampleParams } from '../detect/samples.js';
 import { DEFAULT_WINDOW_PARAMS, checkWindowParams, type WindowParams } from '../detect/windows.js';
-import { SonoError } from '../errors.js';
+import { errorMessage, SonoError } from '../errors.js';
 import type { GbmParams } from '../gbm/index.js';
 import { checkFinetunable } from '../adapt/levels.js';
 import { DEFAULT_FINETUNE, finetuneParamsSchema, resolveFinetuneParams, type FinetuneParams } from '../adapt/params.js';
@@ -34,6 +34,11 @@ export type StudyGbmParams = Pick<
 export interface StudyConfig {
   methods: Method[];
   backbone: string;
+  /**
+   * More backbones whose CNN methods (every method but Haar) also run, on the same folds, each as its
+   * own runs and Table 1 rows. Haar runs once, with the main backbone's share of the study.
+   */
+  extraBackbones: string[];
   /** Category whose box is the organ; default: the project's most frequent category. */
   category: string | null;
   /** 'kfold': subject-wise k-fold; 'fixed': the images' split column (test vs the rest). */
@@ -71,6 +76,7 @@ export const DEFAULT_CONFIG: StudyConfig = {
   // The paper's five: Haar, the CNN at each adaptation level, and their fusion (Haar + FA).
   methods: ['haar', 'na', 'pa', 'fa', 'fusion'],
   backbone: 'mobilenet_v2_0.35_224',
+  extraBackbones: [],
   category: null,
   split: 'kfold',
   folds: 5,
@@ -95,6 +101,9 @@ export const QUICK_OVERRIDES = {
   finetune: { epochs: 1, cropSize: 64, positivesPerImage: 2, negativeRatio: 1 },
 } satisfies StudyConfigInput;
 
+/** Each extra backbone repeats every CNN pass of the study (its whole time again), so the list is kept short. */
+export const MAX_EXTRA_BACKBONES = 8;
+
 const frac = z.number().min(0).max(1);
 const gbmSchema = z
   .object({
@@ -117,6 +126,7 @@ export const studyConfigSchema = z
   .object({
     methods: z.array(z.enum(METHODS)).min(1).max(METHODS.length),
     backbone: z.string().min(1).max(200),
+    extraBackbones: z.array(z.string().min(1).max(200)).max(MAX_EXTRA_BACKBONES),
     category: z.string().min(1).max(200).nullable(),
     split: z.enum(['kfold', 'fixed']),
     folds: z.number().int().min(3).max(50),
@@ -187,7 +197,62 @@ export function resolveStudyConfig(input: unknown, base: StudyConfig = DEFAULT_C
   };
   checkWindowParams(config.windows);
   checkSampleParams(config.samples);
+  checkExtraBackboneList(config);
   return config;
+}
+
+/** Each backbone once: the main one is never an extra (its runs would be computed twice under one name). */
+function checkExtraBackboneList(config: StudyConfig): void {
+  const seen = new Set<string>();
+  for (const id of config.extraBackbones) {
+    if (id === config.backbone) {
+      throw new SonoError('BAD_INPUT', `study config: extraBackbones: ${id} is already the study's backbone; list only other backbones there`, id);
+    }
+    if (seen.has(id)) throw new SonoError('BAD_INPUT', `study config: extraBackbones: ${id} is listed twice`, id);
+    seen.add(id);
+  }
+}
+
+/**
+ * Refuses, before any work, an extra backbone the registry does not know (naming it and the known
+ * ones), and extra backbones in a study without a CNN method. The main backbone is checked the same
+ * way when a CNN method needs it. Call after user backbones are registered.
+ */
+export function checkStudyBackbones(config: StudyConfig): void {
+  const cnnMethods = config.methods.filter((m) => m !== 'haar');
+  if (config.extraBackbones.length > 0 && cnnMethods.length === 0) {
+    throw new SonoError('BAD_INPUT', `study config: extraBackbones (${config.extraBackbones.join(', ')}) needs a CNN method in methods (${METHODS.filter((m) => m !== 'haar').join(', ')}); haar uses no backbone`);
+  }
+  const ids = [...(cnnMethods.length > 0 ? [['backbone', config.backbone]] : []), ...config.extraBackbones.map((id) => ['extraBackbones', id])];
+  for (const [field, id] of ids) {
+    try {
+      getBackbone(id);
+    } catch (e) {
+      throw new SonoError('BAD_INPUT', `study config: ${field}: ${errorMessage(e)}`, id);
+    }
+  }
+}
+
+/** One backbone's share of a study: the methods it runs and those it cannot run, with the reason. */
+export interface BackboneVariant {
+  backbone: string;
+  /** False for an extra backbone. */
+  main: boolean;
+  methods: AvailableMethod[];
+  unavailable: Array<{ method: Method; reason: string; backbone: string }>;
+}
+
+/**
+ * The main backbone with every method (Haar included), then each extra backbone with the CNN methods
+ * only; a method a backbone cannot run (PA / FA on one that cannot be fine-tuned) is left out of that
+ * backbone's share exactly as it is for the main backbone.
+ */
+export function studyVariants(config: StudyConfig): BackboneVariant[] {
+  const variant = (backbone: string, main: boolean): BackboneVariant => {
+    const { run, unavailable } = splitMethods(main ? config.methods : config.methods.filter((m) => m !== 'haar'), backbone);
+    return { backbone, main, methods: run, unavailable: unavailable.map((u) => ({ ...u, backbone })) };
+  };
+  return [variant(config.backbone, true), ...config.extraBackbones.map((id) => variant(id, false))];
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -216,6 +281,34 @@ export function splitMethods(methods: readonly Method[], backbone?: string): { r
     else run.push(m as AvailableMethod);
   }
   return { run, unavailable };
+}
+
+/** The backbone a method's features come from (Haar features use none). */
+export function backboneOf(method: AvailableMethod, backbone: string): string | null {
+  return method === 'haar' ? null : backbone;
+}
+
+/** A reported (method, backbone) pair with the adaptation level of its CNN features (null for Haar). */
+export interface StudyEntry {
+  method: AvailableMethod;
+  backbone: string | null;
+  level: 'na' | 'pa' | 'fa' | null;
+}
+
+/**
+ * The name of a (method, backbone) pair in a study's run ids, report and charts: the method alone for
+ * Haar and the main backbone, '<method>@<backbone>' for an extra backbone (backbone ids hold no '@').
+ */
+export function entryName(method: string, backbone: string | null, mainBackbone: string): string {
+  return backbone === null || backbone === mainBackbone ? method : `${method}@${backbone}`;
+}
+
+/** Adaptation level of a method's CNN features; 'fusion' takes FA's when FA is in the study. */
+export function levelOf(method: AvailableMethod, fusionWith: 'na' | 'fa'): StudyEntry['level'] {
+  if (method === 'haar') return null;
+  if (method === 'pa' || method === 'fa') return method;
+  if (method === 'fusion') return fusionWith;
+  return 'na';
 }
 
 /** The CNN features 'fusion' joins to Haar's: FA's when FA is in the study, NA's otherwise. */

@@ -3,6 +3,11 @@ import type { StudyComputation } from './compute.js';
 import { diceChart, escapeXml, rateChart } from './report-svg.js';
 import { detectionsOf, SETS, type McNemarRow, type Table1Row } from './summary.js';
 
+/** A row's name in charts and comparisons: the method, with its backbone when the study has several. */
+function rowLabel(method: string, backbone: string | null, several: boolean): string {
+  return several && backbone !== null ? `${method} (${backbone})` : method;
+}
+
 export interface HtmlReportInput {
   title: string;
   generatedAt: string;
@@ -17,6 +22,7 @@ const SET_NAMES = { cv: 'cross-validation', test: 'test set' } as const;
 export function reportHtml(r: HtmlReportInput): string {
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
   const sections: string[] = [];
+  const several = new Set(r.rows.map((x) => x.backbone).filter((b) => b !== null)).size > 1;
   for (const set of SETS) {
     const rows = r.rows.filter((x) => x.set === set);
     if (rows.length === 0) continue;
@@ -32,11 +38,11 @@ export function reportHtml(r: HtmlReportInput): string {
       '</tbody></table>',
     ].join('\n');
     const bars = rateChart(
-      rows.map((x) => ({ label: x.method, rate: x.failureRate, ci: x.failureRateCI, caption: `${x.failures}/${x.n}` })),
+      rows.map((x) => ({ label: rowLabel(x.method, x.backbone, several), rate: x.failureRate, ci: x.failureRateCI, caption: `${x.failures}/${x.n}` })),
       `Localisation failures (Dice < 0.80), ${SET_NAMES[set]}, with 95% Wilson intervals`,
     );
     const dice = diceChart(
-      rows.map((x) => ({ label: x.method, values: detectionsOf(r.computation, x.method, set).map((d) => d.dice) })),
+      rows.map((x) => ({ label: rowLabel(x.method, x.backbone, several), values: detectionsOf(r.computation, x, set).map((d) => d.dice) })),
       `Dice per image, ${SET_NAMES[set]}`,
     );
     const tests = r.mcnemar.filter((m) => m.set === set);
@@ -45,7 +51,7 @@ export function reportHtml(r: HtmlReportInput): string {
           '<table><thead><tr><th>A</th><th>B</th><th>images</th><th>only A localised</th><th>only B localised</th><th>p (two-sided)</th><th>test</th></tr></thead><tbody>',
           ...tests.map(
             (m) =>
-              `<tr><td>${escapeXml(m.methodA)}</td><td>${escapeXml(m.methodB)}</td><td>${m.n}</td><td>${m.onlyA}</td><td>${m.onlyB}</td><td>${m.pValue.toPrecision(3)}</td><td>${m.exact ? 'exact binomial' : 'chi-square, continuity-corrected'}</td></tr>`,
+              `<tr><td>${escapeXml(rowLabel(m.methodA, m.backboneA, several))}</td><td>${escapeXml(rowLabel(m.methodB, m.backboneB, several))}</td><td>${m.n}</td><td>${m.onlyA}</td><td>${m.onlyB}</td><td>${m.pValue.toPrecision(3)}</td><td>${m.exact ? 'exact binomial' : 'chi-square, continuity-corrected'}</td></tr>`,
           ),
           '</tbody></table>',
         ].join('\n')

@@ -20,7 +20,9 @@ export interface RateBar {
 
 /** Vertical bars of a rate with their confidence intervals as error bars. */
 export function rateChart(bars: readonly RateBar[], title: string): string {
-  const width = Math.max(320, 90 * bars.length + 80);
+  // Wider bars for longer labels ('na (another_backbone)'), so that neighbouring labels do not overlap.
+  const step = Math.max(90, labelWidth(bars.map((b) => b.label)) + 16);
+  const width = Math.max(320, step * bars.length + 80);
   const height = 260;
   const left = 50;
   const top = 30;
@@ -35,7 +37,7 @@ export function rateChart(bars: readonly RateBar[], title: string): string {
     parts.push(`<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end" ${FONT}>${(100 * v).toFixed(0)}%</text>`);
   }
   bars.forEach((b, i) => {
-    const cx = left + 45 + i * 90;
+    const cx = left + step / 2 + i * step;
     const color = PALETTE[i % PALETTE.length];
     parts.push(`<rect x="${cx - 25}" y="${y(b.rate)}" width="50" height="${y(0) - y(b.rate)}" fill="${color}" opacity="0.8"><title>${escapeXml(b.caption)}</title></rect>`);
     parts.push(`<line x1="${cx}" x2="${cx}" y1="${y(b.ci[0])}" y2="${y(b.ci[1])}" stroke="#000" stroke-width="1.5"/>`);
@@ -53,9 +55,9 @@ export function rateChart(bars: readonly RateBar[], title: string): string {
  * values stay visible), a box from the quartiles with the median, and the 0.80 failure threshold.
  */
 export function diceChart(series: ReadonlyArray<{ label: string; values: readonly number[] }>, title: string): string {
-  const width = 640;
   const rowH = 56;
-  const left = 110;
+  const left = Math.max(110, labelWidth(series.map((s) => s.label)) + 16);
+  const width = 530 + left;
   const right = 20;
   const top = 30;
   const height = top + rowH * series.length + 40;
@@ -88,6 +90,11 @@ export function diceChart(series: ReadonlyArray<{ label: string; values: readonl
   );
   parts.push(`<text x="${x(FAILURE_DICE) + 4}" y="${top + 8}" ${FONT} fill="#D55E00">failure below ${FAILURE_DICE.toFixed(2)}</text>`);
   return svg(width, height, parts);
+}
+
+/** Rough width in px of the longest label at the charts' 12 px sans-serif. */
+function labelWidth(labels: readonly string[]): number {
+  return 7 * Math.max(0, ...labels.map((l) => l.length));
 }
 
 function svg(width: number, height: number, parts: string[]): string {

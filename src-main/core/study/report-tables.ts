@@ -46,7 +46,10 @@ export function table1Markdown(rows: readonly Table1Row[], notes: readonly strin
   return out.join('\n');
 }
 
-/** Table 1 as aligned plain text for a terminal: one line per method and evaluation set. */
+/**
+ * Table 1 as aligned plain text for a terminal: one line per method and evaluation set, with a backbone
+ * column when the study ran several backbones (the same method then has a line per backbone).
+ */
 export function table1Text(rows: readonly Table1Row[]): string {
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
   const ci = (lo: number, hi: number, f: (v: number) => string) => `(${f(lo)}-${f(hi)})`;
@@ -62,15 +65,18 @@ export function table1Text(rows: readonly Table1Row[]): string {
       `${r.meanDice.toFixed(3)} ${ci(r.meanDiceCI[0], r.meanDiceCI[1], (v) => v.toFixed(3))}`,
     ]),
   ];
+  const several = new Set(rows.map((r) => r.backbone).filter((b) => b !== null)).size > 1;
+  if (several) table.forEach((row, i) => row.splice(1, 0, i === 0 ? 'backbone' : (rows[i - 1].backbone ?? '-')));
+  const names = several ? 3 : 2;
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
   // Names left-aligned, numbers right-aligned, as in the Markdown table.
-  return table.map((row) => row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd()).join('\n') + '\n';
+  return table.map((row) => row.map((cell, c) => (c < names ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
 export function mcnemarCsv(rows: readonly McNemarRow[]): string {
   return toCsv(
-    ['set', 'methodA', 'methodB', 'n', 'onlyA', 'onlyB', 'statistic', 'pValue', 'exact'],
-    rows.map((r) => [r.set, r.methodA, r.methodB, r.n, r.onlyA, r.onlyB, fixed(r.statistic), r.pValue.toPrecision(6), r.exact ? 'true' : 'false']),
+    ['set', 'methodA', 'backboneA', 'methodB', 'backboneB', 'n', 'onlyA', 'onlyB', 'statistic', 'pValue', 'exact'],
+    rows.map((r) => [r.set, r.methodA, r.backboneA ?? '', r.methodB, r.backboneB ?? '', r.n, r.onlyA, r.onlyB, fixed(r.statistic), r.pValue.toPrecision(6), r.exact ? 'true' : 'false']),
   );
 }
 

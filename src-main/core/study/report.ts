@@ -15,8 +15,8 @@ export interface ReportInput {
   rows: Table1Row[];
   mcnemar: McNemarRow[];
   computation: StudyComputation;
-  unavailable: Array<{ method: Method; reason: string }>;
-  /** Run id of each method in the study project. */
+  unavailable: Array<{ method: Method; reason: string; backbone?: string }>;
+  /** Run id of each method in the study project ('<method>@<backbone>' for an extra backbone's). */
   runs: Record<string, string>;
   startedAt: string;
   finishedAt: string;
@@ -33,11 +33,24 @@ export function reportNotes(r: Pick<ReportInput, 'unavailable' | 'computation' |
     notes.push(`Project ${r.project}, category "${r.category}"${test}.`);
   }
   if (r.finishedAt && r.wallSeconds !== undefined) notes.push(`Finished ${r.finishedAt}; wall time ${wallTime(r.wallSeconds)}.`);
-  notes.push(...r.unavailable.map((u) => `${u.method}: ${u.reason}.`));
-  if (r.computation.methods.includes('fusion')) {
-    notes.push(`fusion: Haar features concatenated with the ${r.computation.fusionFeatures === 'fa' ? 'fine-tuned (FA)' : 'frozen (NA)'} CNN features, one classifier.`);
+  notes.push(...r.unavailable.map((u) => `${u.method}${u.backbone ? ` with ${u.backbone}` : ''}: ${u.reason}.`));
+  if (r.computation.cnnWindows !== r.config.cnnWindows) {
+    notes.push(
+      `CNN window features: cnnWindows '${r.config.cnnWindows}' was asked, but the feature layer of ${r.config.backbone} is a vector, not a convolutional map, ` +
+        `so it cannot be ROI-pooled: every window was cropped, resized to the network input and run through the network ('${r.computation.cnnWindows}').`,
+    );
   }
-  if (r.config.split === 'kfold') notes.push(`${r.config.folds}-fold cross-validation by subject (seed ${r.config.seed}); every method on the same folds.`);
+  const fusions = r.computation.entries.filter((e) => e.method === 'fusion');
+  for (const e of fusions) {
+    const which = fusions.length > 1 ? ` (${e.backbone})` : '';
+    notes.push(`fusion${which}: Haar features concatenated with the ${e.level === 'fa' ? 'fine-tuned (FA)' : 'frozen (NA)'} CNN features, one classifier.`);
+  }
+  const extra = r.config.extraBackbones.length;
+  if (extra > 0) {
+    notes.push(`CNN methods with ${r.config.backbone} and with ${r.config.extraBackbones.join(', ')}: one row and run per method and backbone; Haar once.`);
+  }
+  const same = extra > 0 ? 'every method and backbone on the same folds' : 'every method on the same folds';
+  if (r.config.split === 'kfold') notes.push(`${r.config.folds}-fold cross-validation by subject (seed ${r.config.seed}); ${same}.`);
   notes.push('Failure-rate and accuracy intervals: Wilson 95%. Mean-Dice intervals: percentile bootstrap over subjects (2000 resamples).');
   return notes;
 }
@@ -52,10 +65,11 @@ export function writeReport(outDir: string, r: ReportInput): string[] {
     [
       'detections.csv',
       toCsv(
-        ['method', 'set', 'fold', 'imageId', 'image', 'subject', 'x', 'y', 'w', 'h', 'score', 'dice', 'iou', 'coarseDice', 'failure'],
+        // backbone last, so that the columns before it keep their places from before there were extra backbones.
+        ['method', 'set', 'fold', 'imageId', 'image', 'subject', 'x', 'y', 'w', 'h', 'score', 'dice', 'iou', 'coarseDice', 'failure', 'backbone'],
         r.computation.detections.map((d) => [
           d.method, d.set, d.fold, d.imageId, d.imageName, d.subject ?? '', d.box.x, d.box.y, d.box.w, d.box.h,
-          d.score.toFixed(6), d.dice.toFixed(6), d.iou.toFixed(6), d.coarseDice.toFixed(6), d.dice < 0.8 ? 1 : 0,
+          d.score.toFixed(6), d.dice.toFixed(6), d.iou.toFixed(6), d.coarseDice.toFixed(6), d.dice < 0.8 ? 1 : 0, d.backbone ?? '',
         ]),
       ),
     ],

@@ -1,4 +1,5 @@
 /** Messages between the study client and its worker thread (structured-clone plain data only). */
+import type { BackboneEntry } from '../backbones/registry.js';
 import type { ErrorCode } from '../errors.js';
 import type { ComputeOptions, StudyComputation } from './compute.js';
 import type { AvailableMethod, StudyConfig } from './config.js';
@@ -11,6 +12,11 @@ export interface WorkerRequest {
   config: StudyConfig;
   methods: AvailableMethod[];
   modelsDir?: ComputeOptions['modelsDir'];
+  /**
+   * Registry entries the worker may lack: a worker thread starts with the built-in registry only, so a
+   * user backbone registered in the calling thread is handed over.
+   */
+  backbones?: BackboneEntry[];
 }
 
 export type WorkerToClient =

@@ -4,6 +4,7 @@
  * the client thread keeps the project open and stores the results.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { listBackbones, registerBackbone } from '../backbones/registry.js';
 import { errorMessage, isSonoError } from '../errors.js';
 import { computeStudy } from './compute.js';
 import type { WorkerRequest, WorkerToClient } from './worker-protocol.js';
@@ -18,6 +19,7 @@ port.on('message', (m: { type?: string }) => {
 });
 
 try {
+  for (const entry of request.backbones ?? []) if (!listBackbones().some((e) => e.id === entry.id)) registerBackbone(entry);
   const result = await computeStudy(request.main, request.test, request.config, request.methods, {
     modelsDir: request.modelsDir,
     signal: controller.signal,

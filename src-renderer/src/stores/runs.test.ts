@@ -19,6 +19,7 @@ beforeEach(() => {
 const form = (over: Partial<RunForm> = {}): RunForm => ({
   methods: ['na'],
   backbone: 'mobilenet_v2_0.35_224',
+  extraBackbones: [],
   split: 'kfold',
   folds: null,
   seed: null,
@@ -48,6 +49,9 @@ describe('the run request', () => {
     expect(requestOf(form({ methods: ['fa'], epochs: 2, finetuneRate: 0.001 })).finetune).toEqual({ epochs: 2, learningRate: 0.001 });
     // Folds mean nothing for a fixed split and are not sent.
     expect(requestOf(form({ split: 'fixed', folds: 4 }))).not.toHaveProperty('folds');
+    // Extra backbones are sent when chosen, never repeating the main one.
+    expect(requestOf(form({ extraBackbones: ['caffenet', 'mobilenet_v2_0.35_224'] })).extraBackbones).toEqual(['caffenet']);
+    expect(requestOf(form({ extraBackbones: ['mobilenet_v2_0.35_224'] }))).not.toHaveProperty('extraBackbones');
   });
 });
 

@@ -9,6 +9,8 @@ import { useProgressStore } from './progress';
 export interface RunForm {
   methods: RunMethod[];
   backbone: string;
+  /** Backbones whose CNN methods also run, on the same folds (each its own runs). */
+  extraBackbones: string[];
   split: 'kfold' | 'fixed';
   folds: number | null;
   seed: number | null;
@@ -27,6 +29,8 @@ const given = (v: number | null | string | undefined): v is number => typeof v =
 export function requestOf(f: RunForm): StudyRequest {
   const req: StudyRequest = { methods: [...f.methods], split: f.split, quick: f.quick };
   if (f.backbone) req.backbone = f.backbone;
+  const extras = f.extraBackbones.filter((b) => b !== f.backbone);
+  if (extras.length) req.extraBackbones = extras;
   if (f.split === 'kfold' && given(f.folds)) req.folds = f.folds;
   if (given(f.seed)) req.seed = f.seed;
   const gbm: NonNullable<StudyRequest['gbm']> = {};
@@ -55,6 +59,7 @@ export const useRunsStore = defineStore('runs', () => {
   const form = reactive<RunForm>({
     methods: ['haar', 'na'],
     backbone: '',
+    extraBackbones: [],
     split: 'kfold',
     folds: null,
     seed: null,
