@@ -12,6 +12,7 @@ import { registerFeatures } from './commands/features.js';
 import { registerExportModel } from './commands/export-model.js';
 import { registerBackbones } from './commands/backbones.js';
 import { registerStudy } from './commands/study.js';
+import { registerUserBackbones } from '../core/backbones/user-backbones.js';
 
 export function buildProgram(): Command {
   const program = new Command('sonotl')
@@ -19,6 +20,13 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  // Every command that takes --backbone (finetune, features, study, analyze ...) must know the user's
+  // backbones; `backbones` lists broken ones itself, the others only mention them.
+  program.hook('preAction', (_program, command) => {
+    const { problems } = registerUserBackbones();
+    const listing = command.name() === 'backbones' || command.parent?.name() === 'backbones';
+    if (!listing) for (const p of problems) process.stderr.write(`note: ${p}\n`);
+  });
   registerInit(program);
   registerImport(program);
   registerExport(program);

@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getBackbone } from '../../core/backbones/registry.js';
 import { randomizeWeights, useCpuBackend } from '../../core/onnx/test-support.js';
+import { sonotl } from '../../../test/helpers/cli.js';
 import { registerBackbonesAdd } from './backbones-add.js';
 
 let root: string;
@@ -55,6 +56,17 @@ describe('sonotl backbones add', () => {
     expect(getBackbone('cli-net').layerGroups[0].layers).toEqual(['c1']);
     expect(existsSync(path.join(root, 'cache', 'sonotl', 'models', 'cli-net', 'backbone.json'))).toBe(true);
   });
+
+  it('works from the built CLI, where no tfjs backend has been chosen yet', async () => {
+    // In-process tests have the CPU backend set already; the real CLI starts with WASM registered but
+    // not initialised, which once failed every op with "backend 'wasm' has not yet been initialized".
+    // The child inherits XDG_CACHE_HOME from beforeAll.
+    const r = sonotl(['backbones', 'add', path.join(root, 'src'), '--id', 'spawned-net', '--feature-layer', 'c1']);
+    expect(r.stderr).not.toContain('has not yet been initialized');
+    expect(r.stdout).toContain('added backbone spawned-net: input 12x12');
+    expect(r.status).toBe(0);
+    expect(existsSync(path.join(root, 'cache', 'sonotl', 'models', 'spawned-net', 'backbone.json'))).toBe(true);
+  }, 60_000);
 
   it('requires --id and --feature-layer, and checks --pooling', async () => {
     await expect(program().parseAsync(['backbones', 'add', path.join(root, 'src'), '--feature-layer', 'c1'], { from: 'user' }))

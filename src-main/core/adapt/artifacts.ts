@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { useCpuBackend } from '../ml/cpu-backend.js';
 import { SonoError } from '../errors.js';
 
 export interface PlainModel {
@@ -37,5 +38,5 @@ export function fromPlainModel(p: PlainModel): Promise<tfl.LayersModel> {
  */
 export async function ensureModelBackend(): Promise<void> {
   if (tf.engine().backendName) return;
-  if (!(await tf.setBackend('cpu'))) throw new SonoError('INTERNAL', 'the tfjs CPU backend could not be started to load a model');
+  await useCpuBackend('loading a model');
 }

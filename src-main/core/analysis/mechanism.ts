@@ -3,13 +3,12 @@
  * the first two convolution stages, their similarity to phase congruency and Frangi vesselness of the same
  * image, speckle in homogeneous regions, and how much each filter's weights moved.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { preprocessCaffe } from '../backbones/caffenet-preprocess.js';
 import { preprocess, nchwToNhwc, type GrayImage } from '../backbones/preprocess.js';
 import type { BackboneEntry } from '../backbones/registry.js';
 import { SonoError } from '../errors.js';
+import { useCpuBackend } from '../ml/cpu-backend.js';
 import { computeResponses, responseLayers, type ResponseLayer } from './cnn-responses.js';
 import { DEFAULT_CHANGE_THRESHOLD, filterChange, type FilterChangeReport } from './filter-change.js';
 import type { FloatImage } from './float-image.js';
@@ -77,16 +76,6 @@ export interface MechanismResult {
   ridges: 'bright' | 'dark';
 }
 
-/**
- * One image through the first layers is light work, and the pure-JS backend needs no WASM files or
- * threads. Training runs in worker threads with their own tfjs, so switching this thread's backend does
- * not disturb them.
- */
-export async function useCpuBackend(): Promise<void> {
-  // Unconditionally: even asking tf.getBackend() would start initialising a registered WASM backend.
-  if (!(await tf.setBackend('cpu'))) throw new SonoError('UNSUPPORTED', 'the tfjs CPU backend could not be started for the analysis');
-  await tf.ready();
-}
 
 /** The whole image resized to the network input: what the study's CNN sees of it, and the pixels every measure here uses. */
 export function networkInput(gray: GrayImage, entry: BackboneEntry): { nhwc: Float32Array; gray01: FloatImage } {
@@ -129,7 +118,8 @@ export async function analyzeNetworks(
   if (!Number.isInteger(groupCount) || groupCount < 1 || groupCount > entry.layerGroups.length) {
     throw new SonoError('BAD_INPUT', `backbone ${entry.id} has ${entry.layerGroups.length} layer groups; cannot analyse ${groupCount}`);
   }
-  await useCpuBackend();
+  // One image through the first layers is light work for the pure-JS backend.
+  await useCpuBackend('the analysis');
 
   const groups = entry.layerGroups.slice(0, groupCount);
   const layers = responseLayers(pretrained, groups, `pretrained ${entry.id}`);

@@ -12,7 +12,8 @@ import { getImage, listImages, type ImageSummary } from '../project/images.js';
 import { getStoredModel, listRunModels, loadRunModel } from '../project/models.js';
 import type { Project } from '../project/open.js';
 import { getRun, type RunRecord } from '../project/runs.js';
-import { analyzeNetworks, useCpuBackend, type MechanismOptions, type MechanismResult } from './mechanism.js';
+import { useCpuBackend } from '../ml/cpu-backend.js';
+import { analyzeNetworks, type MechanismOptions, type MechanismResult } from './mechanism.js';
 
 export const DEFAULT_ANALYSIS_BACKBONE = 'mobilenet_v2_0.35_224';
 
@@ -76,7 +77,7 @@ export async function analyzeRun(project: Project, runId: string, opts: RunAnaly
 
   const image = resolveImage(project, opts.image);
   // Models are loaded onto the active backend, so it must be the CPU one before loading (see useCpuBackend).
-  await useCpuBackend();
+  await useCpuBackend('the analysis');
   const file = resolveStoredFile(project, image.relPath);
   const gray = await readGray(readFileSync(file), image.sourceName);
 

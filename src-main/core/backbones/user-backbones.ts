@@ -17,6 +17,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { SonoError, errorMessage } from '../errors.js';
+import { useCpuBackend } from '../ml/cpu-backend.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MAX_MODEL_JSON_BYTES, checkLayersModelJson, declaredWeightBytes } from '../util/layers-model-json.js';
 import { buildLayersModel } from '../util/layers-model-load.js';
@@ -68,6 +69,8 @@ export async function addUserBackbone(dir: string, opts: AddUserBackboneOptions)
     weights.set(s, offset);
     offset += s.length;
   }
+  // The check runs wherever the caller is (the CLI has no backend chosen yet).
+  await useCpuBackend('checking the model');
   const model = await buildLayersModel(json, weights, jsonPath, 'BAD_INPUT');
   let entry: BackboneEntry;
   try {

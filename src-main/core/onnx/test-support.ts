@@ -6,11 +6,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import * as ort from 'onnxruntime-node';
+import { useCpuBackend as useCpuBackendFor } from '../ml/cpu-backend.js';
 import { exportLayersModel, type ExportOptions } from './export-tfjs.js';
 
 export async function useCpuBackend(): Promise<void> {
-  await tf.setBackend('cpu');
-  await tf.ready();
+  await useCpuBackendFor('the test');
 }
 
 /** Deterministic pseudo-random numbers (mulberry32) so failures reproduce. */
