@@ -17,6 +17,7 @@ interface FinetuneFlags {
   optimizer?: 'adam' | 'sgd';
   seed?: number;
   category?: string;
+  workers?: number;
   json?: boolean;
 }
 
@@ -33,12 +34,13 @@ export function registerFinetune(program: Command): void {
     .option('--backbone <id>', `backbone id (${listBackbones().map((b) => b.id).join(', ')})`, 'mobilenet_v2_0.35_224')
     .option('--epochs <n>', `epochs (default ${DEFAULT_FINETUNE.epochs}; with --resume: a new total)`, intArg)
     .option('--resume <run>', 'continue a cancelled, failed or interrupted fine-tuning run from its last checkpoint, with its own settings')
-    .option('--crop <px>', `training crop side, a multiple of 32 (default ${DEFAULT_FINETUNE.cropSize})`, intArg)
+    .option('--crop <px>', `training crop side, a multiple of 32 (default ${DEFAULT_FINETUNE.cropSize}); backbones with a vector feature layer (caffenet: fc7) always train at their input size`, intArg)
     .option('--batch <n>', `patches per batch (default ${DEFAULT_FINETUNE.batchSize})`, intArg)
     .option('--lr <rate>', `learning rate (default ${DEFAULT_FINETUNE.learningRate}, cosine schedule)`, numberArg)
     .addOption(new Option('--optimizer <name>', `optimizer (default ${DEFAULT_FINETUNE.optimizer})`).choices(['adam', 'sgd']))
     .option('--seed <n>', `seed of sampling, shuffling and augmentation (default ${DEFAULT_FINETUNE.seed})`, intArg)
     .option('--category <name>', "category whose boxes are the organ (default: the project's most frequent)")
+    .option('--workers <n>', 'threads computing gradients, each batch split between them (default: one per core on the WASM/CPU backends; 1 = this thread only)', intArg)
     .option('--json', 'print the result as JSON instead of the run id')
     .action(async (dir: string, flags: FinetuneFlags) =>
       withProject(dir, async (project) => {
@@ -62,6 +64,7 @@ export function registerFinetune(program: Command): void {
             params,
             category: flags.category ?? null,
             resume: flags.resume,
+            workers: flags.workers,
             signal: controller.signal,
             onRun: (id) => {
               runId = id;

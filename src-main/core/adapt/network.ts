@@ -4,12 +4,22 @@
  * size (it is fully convolutional; see cnn-sized-export.ts for why sizes must be multiples of 32), and
  * the fine-tuned backbone is rebuilt back at the registry's input size for saving, so every consumer
  * sees the same network shape as the pretrained one.
+ *
+ * A backbone whose feature layer is a vector (featurePooling 'none': CaffeNet's fc7, 4096-d) has fully
+ * connected layers whose input length fixes the image size, so it trains on crops of its own input size
+ * (227 x 227) whatever `cropSize` says, and the dense unit sits directly on the feature vector. Its
+ * classifier ends at the feature layer: CaffeNet's ImageNet head (drop7, fc8, prob) is not part of it,
+ * and the saved network ends at fc7.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+// CaffeNet's LRN and grouped convolution: registered wherever a classifier is rebuilt from its topology
+// (atInputSize here, the gradient workers' replicas).
+import '../backbones/caffenet-layers.js';
 import type { BackboneEntry } from '../backbones/registry.js';
 import { SonoError } from '../errors.js';
 import { frozenLayerNames, type AdaptLevel } from './levels.js';
+import type { FinetuneParams } from './params.js';
 
 export const HEAD_POOL = 'finetune_pool';
 export const HEAD_LOGIT = 'finetune_logit';
@@ -33,10 +43,27 @@ export async function atInputSize(model: tfl.LayersModel, height: number, width:
   return sized;
 }
 
-/** Backbone + pooling + logit on top of the backbone's feature layer; the head is seeded. */
+/**
+ * The settings a run trains `entry` with: for a feature-vector backbone the crop side becomes its input
+ * size (checkFinetunable has made sure that is square). Applied when training starts, not to the
+ * settings stored with a run, which stay as given (and valid for the settings schema).
+ */
+export function trainingParams(entry: BackboneEntry, params: FinetuneParams): FinetuneParams {
+  return entry.featurePooling === 'avg' ? params : { ...params, cropSize: entry.inputSize[0] };
+}
+
+/** Backbone + pooling (for a feature map) + logit on top of the backbone's feature layer; the head is seeded. */
 export function addHead(backbone: tfl.LayersModel, entry: BackboneEntry, seed: number): tfl.LayersModel {
   const features = backbone.getLayer(entry.featureLayer).output as tfl.SymbolicTensor;
-  const pooled = tfl.layers.globalAveragePooling2d({ name: HEAD_POOL }).apply(features) as tfl.SymbolicTensor;
+  const rank = features.shape.length;
+  if ((entry.featurePooling === 'avg' && rank !== 4) || (entry.featurePooling === 'none' && rank !== 2)) {
+    throw new SonoError(
+      'UNSUPPORTED',
+      `backbone ${entry.id} cannot be fine-tuned: its feature layer ${entry.featureLayer} has rank ${rank}, but ${entry.featurePooling} pooling needs ${entry.featurePooling === 'avg' ? 'a feature map (rank 4)' : 'a feature vector (rank 2)'}`,
+      entry.id,
+    );
+  }
+  const pooled = entry.featurePooling === 'avg' ? (tfl.layers.globalAveragePooling2d({ name: HEAD_POOL }).apply(features) as tfl.SymbolicTensor) : features;
   const logit = tfl.layers
     .dense({ units: 1, name: HEAD_LOGIT, kernelInitializer: tfl.initializers.glorotUniform({ seed }), biasInitializer: 'zeros' })
     .apply(pooled) as tfl.SymbolicTensor;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedModelsDir } from '../backbones/test-fixtures.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { getRun, getStoredModel, listRunModels, loadRunModel, saveRunModel, type Project } from '../project/index.js';
+import { getRun, getStoredModel, listRunLosses, listRunModels, loadRunModel, saveRunModel, type Project } from '../project/index.js';
 import { HEAD_LOGIT } from './network.js';
 import { phantomProject, TINY } from './phantom-project.test-util.js';
 import type { FinetuneProgress } from './progress.js';
@@ -45,6 +45,11 @@ describe('fine-tuning run lifecycle', () => {
     const checkpoint = getStoredModel(project, `${runId}/checkpoint`)!;
     expect((checkpoint.metadata.state as { epochsDone: number }).epochsDone).toBe(1);
     expect(getStoredModel(project, `${runId}/final`)).toBeNull();
+    // The cancelled run keeps its loss curve up to its last checkpoint.
+    const lossEpochs = () => listRunLosses(project, [runId]).flatMap((l) => l.networks.map((n) => [n.network, n.epochs.map((e) => [e.epoch, e.trainLoss, e.valLoss])]));
+    const curveOf = (h: ReadonlyArray<{ epoch: number; trainLoss: number; valLoss: number | null }>) => h.map((e) => [e.epoch, e.trainLoss, e.valLoss]);
+    expect(lossEpochs()).toEqual([['final', curveOf((checkpoint.metadata.state as { history: Array<{ epoch: number; trainLoss: number; valLoss: number | null }> }).history)]]);
+    expect(lossEpochs()[0][1]).toHaveLength(1);
     // Progress named the phases, epochs, batches, a finite loss, throughput and an ETA.
     const train = events.filter((e) => e.phase === 'train');
     expect(train[0]).toMatchObject({ epoch: 1, batch: 1, epochs: 3 });
@@ -68,6 +73,8 @@ describe('fine-tuning run lifecycle', () => {
     expect(finalState.mined).toHaveLength(r.minedNegatives);
     expect(r.history[0]).toEqual((checkpoint.metadata.state as { history: unknown[] }).history[0]);
     expect(r.history.every((h) => h.valLoss !== null && Number.isFinite(h.valLoss))).toBe(true);
+    // Resumed, the stored curve is the whole run's: the first session's epoch and the resumed ones.
+    expect(lossEpochs()).toEqual([['final', curveOf(r.history)]]);
     const done = getRun(project, runId);
     expect(done.status).toBe('done');
     expect(done.backend).toBe(r.backend);

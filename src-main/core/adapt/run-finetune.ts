@@ -9,10 +9,12 @@
 import { loadBackbone } from '../backbones/locate.js';
 import { getBackbone } from '../backbones/registry.js';
 import { errorMessage, isSonoError, SonoError } from '../errors.js';
-import { createRun, getRun, getStoredModel, loadRunModel, saveRunModel, setRunStatus, type Project } from '../project/index.js';
+import { createRun, getRun, getStoredModel, loadRunModel, saveRunLosses, saveRunModel, setRunStatus, type Project } from '../project/index.js';
 import { loadStudyInputs } from '../study/inputs.js';
 import { ensureModelBackend, fromPlainModel, toPlainModel, type PlainModel } from './artifacts.js';
 import { checkFinetunable, type AdaptLevel } from './levels.js';
+import { checkTrainWorkers } from './grad-pool.js';
+import { pruneOptimizerStates, readOptimizerState, writeOptimizerState, type OptimizerRef } from './optimizer-store.js';
 import { resolveFinetuneParams, type FinetuneParams, type FinetuneParamsInput } from './params.js';
 import type { TrainingImage } from './patches.js';
 import type { FinetuneListener } from './progress.js';
@@ -32,6 +34,8 @@ export interface FinetuneRunOptions {
   /** Id of a cancelled, failed or interrupted fine-tuning run to continue. */
   resume?: string;
   modelsDir?: string;
+  /** Gradient threads (data parallel); default one per core on WASM/CPU. Not a setting of the run: a resume may use another count. */
+  workers?: number;
   onProgress?: FinetuneListener;
   /** Called once the run exists (before any training), e.g. to tell the user its id. */
   onRun?: (runId: string) => void;
@@ -65,6 +69,8 @@ interface CheckpointMeta {
   level: AdaptLevel;
   backbone: string;
   category: string;
+  /** The optimizer's moments and step count at this checkpoint (absent in checkpoints written before they were kept). */
+  optimizer?: OptimizerRef;
 }
 
 export function trainingImages(project: Project, category: string | null): { category: string; images: TrainingImage[] } {
@@ -97,6 +103,7 @@ async function storedPlain(project: Project, runId: string, name: string): Promi
 }
 
 export async function runFinetune(project: Project, opts: FinetuneRunOptions): Promise<FinetuneRunResult> {
+  if (opts.workers !== undefined) checkTrainWorkers(opts.workers);
   let runId: string;
   let level = opts.level;
   let backbone = opts.backbone ?? 'mobilenet_v2_0.35_224';
@@ -121,7 +128,8 @@ export async function runFinetune(project: Project, opts: FinetuneRunOptions): P
       await ensureModelBackend();
       const checkpoint = await storedPlain(project, run.id, 'checkpoint');
       const best = getStoredModel(project, `${run.id}/best`) ? await storedPlain(project, run.id, 'best') : null;
-      start = { checkpoint, best, state: meta.state };
+      const optimizer = meta.optimizer ? readOptimizerState(project, run.id, 'checkpoint', meta.optimizer) : null;
+      start = { checkpoint, best, state: meta.state, optimizer };
     }
   } else {
     params = resolveFinetuneParams(opts.params ?? {});
@@ -147,15 +155,21 @@ export async function runFinetune(project: Project, opts: FinetuneRunOptions): P
     }
     setRunStatus(project, runId, 'running');
     const resumedAfterEpoch = start?.state.epochsDone ?? 0;
-    const metaOf = (state: TrainState): CheckpointMeta => ({ state, params, level, backbone, category: cat });
+    const metaOf = (state: TrainState, optimizer?: OptimizerRef): CheckpointMeta => ({ state, params, level, backbone, category: cat, optimizer });
     const result = await finetuneAnywhere(
-      { backbone, level, params, images, modelsDir: opts.modelsDir, start },
+      { backbone, level, params, images, modelsDir: opts.modelsDir, start, workers: opts.workers },
       {
         inline: opts.inline,
         signal: opts.signal,
         onProgress: opts.onProgress,
         onStart: (info) => setRunStatus(project, runId, 'running', { backend: backendLabel(info.backend) }),
-        onCheckpoint: (c) => saveClassifier(project, runId, c.classifier, c.best ? ['checkpoint', 'best'] : ['checkpoint'], metaOf(c.state)),
+        onCheckpoint: async (c) => {
+          const optimizer = writeOptimizerState(project, runId, 'checkpoint', c.optimizer);
+          await saveClassifier(project, runId, c.classifier, c.best ? ['checkpoint', 'best'] : ['checkpoint'], metaOf(c.state, optimizer));
+          pruneOptimizerStates(project, runId, 'checkpoint', optimizer);
+          // Every epoch, so a cancelled or failed run keeps the curve up to its last checkpoint.
+          saveRunLosses(project, runId, 'final', c.state.history);
+        },
       },
     );
     opts.onProgress?.({ phase: 'save', epochs: params.epochs, epoch: result.state.epochsDone, etaSeconds: 0 });

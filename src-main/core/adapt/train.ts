@@ -19,11 +19,13 @@ import { initTraining, type TrainingBackend } from '../ml/backend.js';
 import { fromPlainModel, toPlainModel, type PlainModel } from './artifacts.js';
 import { cropBatch, drawAugment, NO_AUGMENT, type PatchAugment } from './crops.js';
 import { checkFinetunable, type AdaptLevel } from './levels.js';
-import { addHead, atInputSize, backboneOf, trainableVariables } from './network.js';
-import { createOptimizer } from './optimizer.js';
+import { addHead, atInputSize, backboneOf, trainableVariables, trainingParams } from './network.js';
+import { checkTrainWorkers, defaultTrainWorkers, GradientPool, gradWorkerUrl } from './grad-pool.js';
+import { createOptimizer, type OptimizerState } from './optimizer.js';
 import { learningRateAt, type FinetuneParams } from './params.js';
 import { samplePatches, type Patch, type TrainingImage } from './patches.js';
 import type { FinetuneListener } from './progress.js';
+import { TrainStep } from './train-step.js';
 
 export interface EpochRecord {
   /** 1-based. */
@@ -36,7 +38,7 @@ export interface EpochRecord {
   imagesPerSecond: number;
 }
 
-/** What a checkpoint carries besides the weights (optimizer moments are not kept: they restart). */
+/** What a checkpoint carries besides the weights and the optimizer state. */
 export interface TrainState {
   epochsDone: number;
   /** Epoch (1-based) of the lowest validation loss so far; 0 before the first. */
@@ -57,15 +59,24 @@ export interface TrainRequest {
   modelsDir?: string;
   /** Training backend wish (SONOTL_BACKEND still overrides it). */
   preferBackend?: string;
-  /** Resume: the classifier of the last checkpoint, the best one so far, and the state saved with them. */
-  start?: { checkpoint: PlainModel; best: PlainModel | null; state: TrainState };
+  /**
+   * Threads computing gradients (data parallel, the batch split between them); 1 trains on the calling
+   * thread alone. Default: one per core on the WASM and CPU backends, 1 on native TensorFlow.
+   */
+  workers?: number;
+  /**
+   * Resume: the classifier of the last checkpoint, the best one so far, the state saved with them, and
+   * the optimizer's state at that checkpoint (absent in checkpoints from before it was kept: the
+   * moments then restart from zero).
+   */
+  start?: { checkpoint: PlainModel; best: PlainModel | null; state: TrainState; optimizer?: OptimizerState | null };
 }
 
 export interface TrainEvents {
   onStart?: (info: { backend: TrainingBackend; trainPatches: number; validationPatches: number; batchesPerEpoch: number }) => void | Promise<void>;
   onProgress?: FinetuneListener;
-  /** After every epoch: the classifier at the crop size, and whether this epoch is the best so far. */
-  onCheckpoint?: (c: { classifier: PlainModel; state: TrainState; best: boolean }) => Promise<void>;
+  /** After every epoch: the classifier at the crop size, the optimizer's state, and whether this epoch is the best so far. */
+  onCheckpoint?: (c: { classifier: PlainModel; optimizer: OptimizerState; state: TrainState; best: boolean }) => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -104,13 +115,18 @@ async function loadImages(images: readonly TrainingImage[], needed: ReadonlySet<
 }
 
 export async function finetune(req: TrainRequest, ev: TrainEvents = {}): Promise<TrainResult> {
-  const p = req.params;
-  const { signal } = ev;
   const entry = getBackbone(req.backbone);
   checkFinetunable(entry);
+  const p = trainingParams(entry, req.params);
+  const { signal } = ev;
   const emit = ev.onProgress ?? (() => undefined);
   emit({ phase: 'load', epochs: p.epochs, etaSeconds: null });
-  const backend = await initTraining({ prefer: req.preferBackend });
+  const backendAlone = await initTraining({ prefer: req.preferBackend });
+  const workers = req.workers === undefined ? defaultTrainWorkers(backendAlone) : checkTrainWorkers(req.workers);
+  const workerUrl = workers > 1 ? gradWorkerUrl() : null;
+  // Without a compiled worker script (sources never built) the run trains on this thread alone.
+  const threads = workerUrl ? workers : 1;
+  const backend: TrainingBackend = { ...backendAlone, threads: backendAlone.threads * threads };
 
   emit({ phase: 'sample', epochs: p.epochs, etaSeconds: null });
   const patches = samplePatches(req.images, p);
@@ -136,6 +152,7 @@ export async function finetune(req: TrainRequest, ev: TrainEvents = {}): Promise
   const state: TrainState = structuredClone(req.start?.state ?? EMPTY_STATE);
   const vars = trainableVariables(classifier, entry, req.level);
   const optimizer = createOptimizer(p.optimizer, vars, p.momentum);
+  let pool: GradientPool | null = null;
   let trainedPatches = 0;
   let trainSeconds = 0;
   let valSecondsPerPatch: number | null = null;
@@ -150,7 +167,7 @@ export async function finetune(req: TrainRequest, ev: TrainEvents = {}): Promise
   };
 
   const batchTensors = (items: readonly Patch[], augments: readonly PatchAugment[]): { x: tf.Tensor4D; y: tf.Tensor2D } => {
-    const data = cropBatch(items.map((it) => ({ gray: grays.get(it.image)!, box: it.box })), augments, p.cropSize);
+    const data = cropBatch(items.map((it) => ({ gray: grays.get(it.image)!, box: it.box })), augments, p.cropSize, entry.preprocessing);
     return {
       x: tf.tensor4d(data, [items.length, p.cropSize, p.cropSize, 3]),
       y: tf.tensor2d(Float32Array.from(items, (it) => it.label), [items.length, 1]),
@@ -167,7 +184,7 @@ export async function finetune(req: TrainRequest, ev: TrainEvents = {}): Promise
       const scores = new Float32Array(pool.boxes.length);
       for (let s = 0; s < pool.boxes.length; s += p.batchSize) {
         const boxes = pool.boxes.slice(s, s + p.batchSize);
-        const data = cropBatch(boxes.map((box) => ({ gray: grays.get(pool.image)!, box })), boxes.map(() => NO_AUGMENT), p.cropSize);
+        const data = cropBatch(boxes.map((box) => ({ gray: grays.get(pool.image)!, box })), boxes.map(() => NO_AUGMENT), p.cropSize, entry.preprocessing);
         const x = tf.tensor4d(data, [boxes.length, p.cropSize, p.cropSize, 3]);
         const logits = tf.tidy(() => tf.reshape(classifier.apply(x, { training: false }) as tf.Tensor, [-1]));
         scores.set(await logits.data(), s);
@@ -180,6 +197,11 @@ export async function finetune(req: TrainRequest, ev: TrainEvents = {}): Promise
   };
 
   try {
+    if (req.start?.optimizer) optimizer.restore(req.start.optimizer);
+    if (workerUrl && threads > 1) {
+      pool = await GradientPool.start({ size: threads - 1, url: workerUrl, model: await toPlainModel(classifier), backbone: entry, level: req.level, backend: backendAlone, cropSize: p.cropSize, vars });
+    }
+    const trainStep = new TrainStep(classifier, vars, optimizer, p.cropSize, pool);
     for (let e = state.epochsDone; e < p.epochs; e++) {
       if (e >= 1 && p.hardNegativesPerImage > 0 && !state.mined) state.mined = await mine(e + 1);
       const trainSet: Patch[] = state.mined ? [...patches.train, ...state.mined.map((m) => ({ image: m.image, box: m.box, label: 0 as const }))] : patches.train;
@@ -196,20 +218,17 @@ export async function finetune(req: TrainRequest, ev: TrainEvents = {}): Promise
         throwIfAborted(signal);
         const t0 = Date.now();
         const idx = order.slice(b * p.batchSize, (b + 1) * p.batchSize);
-        const { x, y } = batchTensors(idx.map((i) => trainSet[i]), augments.slice(b * p.batchSize, (b + 1) * p.batchSize));
-        const { value, grads } = tf.variableGrads(() => tf.losses.sigmoidCrossEntropy(y, classifier.apply(x, { training: false }) as tf.Tensor) as tf.Scalar, vars);
-        const loss = (await value.data())[0];
-        // Checked before the update, so the weights (and the last checkpoint) never hold NaN.
+        const items = idx.map((i) => trainSet[i]);
+        const x = cropBatch(items.map((it) => ({ gray: grays.get(it.image)!, box: it.box })), augments.slice(b * p.batchSize, (b + 1) * p.batchSize), p.cropSize, entry.preprocessing);
+        const loss = await trainStep.run({ x, y: Float32Array.from(items, (it) => it.label), count: items.length }, lr);
+        // The step skips the update on a non-finite loss, so the weights (and the last checkpoint) never hold NaN.
         if (!Number.isFinite(loss)) {
-          tf.dispose([x, y, value, ...Object.values(grads)]);
           throw new SonoError(
             'INTERNAL',
             `fine-tuning stopped: the training loss became ${loss} in epoch ${e + 1}, batch ${b + 1} (learning rate ${lr.toPrecision(3)}); ` +
               'lower the learning rate and resume from the last checkpoint',
           );
         }
-        optimizer.apply(grads, lr);
-        tf.dispose([x, y, value, ...Object.values(grads)]);
         lossSum += loss * idx.length;
         trainedPatches += idx.length;
         trainSeconds += (Date.now() - t0) / 1000;
@@ -270,7 +289,7 @@ export async function finetune(req: TrainRequest, ev: TrainEvents = {}): Promise
         imagesPerSecond: trainSet.length / epochTrainSeconds,
       });
       emit({ phase: 'save', epoch: e + 1, epochs: p.epochs, etaSeconds: remainingSeconds(e, 0), loss: trainLoss });
-      await ev.onCheckpoint?.({ classifier: await toPlainModel(classifier), state: structuredClone(state), best: improved });
+      await ev.onCheckpoint?.({ classifier: await toPlainModel(classifier), optimizer: await optimizer.state(), state: structuredClone(state), best: improved });
       if (p.patience > 0 && state.sinceBest >= p.patience && e + 1 < p.epochs) {
         stoppedEarly = true;
         break;
@@ -292,6 +311,7 @@ export async function finetune(req: TrainRequest, ev: TrainEvents = {}): Promise
       imagesPerSecond: trainSeconds > 0 ? trainedPatches / trainSeconds : 0,
     };
   } finally {
+    await pool?.close();
     optimizer.dispose();
     tf.dispose(bestWeights ?? []);
     classifier.dispose();

@@ -39,7 +39,7 @@ function finetuneInWorker(url: URL, req: TrainRequest, ev: TrainEvents): Promise
         store(() => ev.onStart?.(info));
       } else if (m.type === 'progress') ev.onProgress?.(m.progress);
       else if (m.type === 'checkpoint') {
-        const c = { classifier: m.classifier, state: m.state, best: m.best };
+        const c = { classifier: m.classifier, optimizer: m.optimizer, state: m.state, best: m.best };
         store(() => ev.onCheckpoint?.(c));
       }
     },

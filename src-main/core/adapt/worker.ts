@@ -22,7 +22,7 @@ try {
     signal: controller.signal,
     onStart: (info) => send({ type: 'start', ...info }),
     onProgress: (progress) => send({ type: 'progress', progress }),
-    onCheckpoint: async (c) => send({ type: 'checkpoint', ...c }, [c.classifier.weightData]),
+    onCheckpoint: async (c) => send({ type: 'checkpoint', ...c }, [c.classifier.weightData, c.optimizer.slots]),
   });
   send({ type: 'result', result }, [result.backbone.weightData]);
 } catch (e) {

@@ -10,6 +10,8 @@ import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 
 import { errorMessage, SonoError } from '../errors.js';
+import { registerActivationGradients } from './wasm-kernels/activation-gradients.js';
+import { registerBatchNormGradient } from './wasm-kernels/batch-norm-gradient.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/register.js';
 
 export type TrainingBackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -39,6 +41,9 @@ export const BACKEND_ENV = 'SONOTL_BACKEND';
  * that starts is used.
  */
 export async function initTraining(opts: { prefer?: string } = {}): Promise<TrainingBackend> {
+  // Gradients are global to tfjs, not per backend; these replace tfjs's slow ones for every backend.
+  registerBatchNormGradient();
+  registerActivationGradients();
   const fromEnv = process.env[BACKEND_ENV]?.trim();
   const requested = fromEnv || opts.prefer?.trim();
   if (requested) {

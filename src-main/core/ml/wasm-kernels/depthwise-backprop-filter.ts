@@ -6,16 +6,18 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
-import { filterGradAxis } from './conv-geometry.js';
-import { composeKernel, WASM } from './kernel-scope.js';
-import { assertShape, cropSpatial, explicitPad } from './spatial-ops.js';
+import { WASM } from './kernel-scope.js';
+import { assertShape } from './spatial-ops.js';
 
 /**
- * dW[i,j,c,m] = sum over n,y,x of xPadded[n, y*s+i*d, x*s+j*d, c] * dy[n,y,x,c*M+m]. Folding the batch
- * into the channel axis (x as [1,h,w,n*c], dy as an [oh,ow,n*c,M] filter) makes that a single depthwise
- * convolution - dilated by the forward stride, stepping by the forward dilation - whose per-image
- * results are then summed over n.
+ * dW[i,j,c,m] = sum over n,y,x of x[n, y*s+i*d-pad, x*s+j*d-pad, c] * dy[n,y,x,c*M+m], as a direct loop
+ * over the backend's heap. Expressing it as one depthwise convolution with dy as an (oh x ow) filter (the
+ * earlier form) sent WASM's depthwise kernel filters of thousands of taps, where it is slowest: that
+ * kernel was a quarter of a MobileNetV2 training step. Here each output-gradient row of C*M channels is
+ * multiplied into at most fh*fw contiguous input rows, with no transposes or intermediate tensors, and
+ * the sums are kept in float64 (a sum runs over batch x output pixels, up to hundreds of thousands of terms).
  */
 export const depthwiseBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
@@ -24,29 +26,47 @@ export const depthwiseBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs
     x.shape as [number, number, number, number], filterShape, strides, dilations ?? 1, pad, dimRoundingMode, true,
   );
   assertShape(dy.shape, info.outShape);
-  const rows = filterGradAxis({
-    inSize: info.inHeight, outSize: info.outHeight, padBefore: info.padInfo.top,
-    stride: info.strideHeight, filterSize: info.filterHeight, dilation: info.dilationHeight,
-  });
-  const cols = filterGradAxis({
-    inSize: info.inWidth, outSize: info.outWidth, padBefore: info.padInfo.left,
-    stride: info.strideWidth, filterSize: info.filterWidth, dilation: info.dilationWidth,
-  });
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error(`DepthwiseConv2dNativeBackpropFilter needs float32 (got ${x.dtype}, ${dy.dtype})`);
   const [fh, fw, channels, multiplier] = filterShape;
-  const batch = info.batchSize;
+  const { batchSize, inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const cm = channels * multiplier;
+  const acc = new Float64Array(fh * fw * cm);
 
-  return composeKernel(backend, (s) => {
-    const used = cropSpatial(s, x, 0, 0, rows.keep, cols.keep);
-    const imagesAsChannels = s.reshape(s.transpose(used, [1, 2, 0, 3]), [1, rows.keep, cols.keep, batch * channels]);
-    const dyAsFilter = s.reshape(s.transpose(dy, [1, 2, 0, 3]), [info.outHeight, info.outWidth, batch * channels, multiplier]);
-    const perImage = s.depthwiseConv2d(imagesAsChannels, dyAsFilter, {
-      strides: [info.dilationHeight, info.dilationWidth],
-      dilations: [info.strideHeight, info.strideWidth],
-      pad: explicitPad(rows.padBefore, rows.padAfter, cols.padBefore, cols.padAfter),
-    });
-    const summed = batch === 1 ? perImage : s.sum(s.reshape(perImage, [fh, fw, batch, channels * multiplier]), 2);
-    return s.reshape(summed, filterShape);
-  });
+  const b = backend as BackendWasm;
+  const out = b.makeOutput(filterShape, 'float32');
+  // Views after the allocation: growing the heap replaces its buffer.
+  const xs = b.typedArrayFromHeap(x) as Float32Array;
+  const gs = b.typedArrayFromHeap(dy) as Float32Array;
+  for (let n = 0; n < batchSize; n++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++) {
+        const go = ((n * outHeight + oy) * outWidth + ox) * cm;
+        for (let i = 0; i < fh; i++) {
+          const iy = oy * strideHeight + i * dilationHeight - top;
+          if (iy < 0 || iy >= inHeight) continue;
+          for (let j = 0; j < fw; j++) {
+            const ix = ox * strideWidth + j * dilationWidth - left;
+            if (ix < 0 || ix >= inWidth) continue;
+            const xo = ((n * inHeight + iy) * inWidth + ix) * channels;
+            const wo = (i * fw + j) * cm;
+            if (multiplier === 1) {
+              for (let c = 0; c < channels; c++) acc[wo + c] += xs[xo + c] * gs[go + c];
+            } else {
+              for (let c = 0; c < channels; c++) {
+                const v = xs[xo + c];
+                const k = c * multiplier;
+                for (let m = 0; m < multiplier; m++) acc[wo + k + m] += v * gs[go + k + m];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  (b.typedArrayFromHeap(out) as Float32Array).set(acc);
+  return out;
 };
 
 export const depthwiseBackpropFilterConfig: KernelConfig = {

@@ -1,10 +1,12 @@
 import { BatchMatMul, getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 
+import { maskedGradConfig } from './activation-gradients.js';
 import { batchMatMulConfig } from './batch-matmul.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
+import { identityConfig } from './identity.js';
 import { WASM } from './kernel-scope.js';
 
 /**
@@ -25,7 +27,9 @@ function install(config: KernelConfig): void {
 
 /**
  * Registers the training kernels the WASM backend lacks (Conv2DBackpropFilter, both depthwise gradients)
- * and replaces its slow ones (Conv2DBackpropInput; BatchMatMul with a transposed or batched A). Safe to
+ * and replaces its slow ones (Conv2DBackpropInput; BatchMatMul with a transposed or batched A), plus the
+ * one-pass masked gradient of relu and clipByValue (activation-gradients.ts) and a copy-free Identity
+ * (identity.ts). Safe to
  * call repeatedly and before or after the backend is initialised: kernels are looked up on every call.
  */
 export function registerWasmTrainingKernels(): void {
@@ -39,6 +43,8 @@ export function registerWasmTrainingKernels(): void {
   install(conv2DBackpropInputConfig);
   install(depthwiseBackpropFilterConfig);
   install(depthwiseBackpropInputConfig);
+  install(maskedGradConfig);
+  install(identityConfig);
 }
 
 /** Whether the kernel now registered under `kernelName` for WASM is one of ours (for diagnostics and tests). */
