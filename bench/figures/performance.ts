@@ -8,6 +8,7 @@ import { haarRate } from './haar-rate.js';
 import { measurePeak } from './machine-peak.js';
 import { PythonPeer } from './python-peer.js';
 import { studyMemory } from './study-memory.js';
+import { tfjsFeatureExtraction } from './tfjs-inference.js';
 
 /**
  * The figures of issue 7 (SonoTL against PyTorch / scikit-learn / scikit-image in the same run). Each
@@ -44,6 +45,7 @@ export async function performanceFigures(opts: { quick: boolean; add: (f: BenchF
       add(r.figures);
       gflops.push(...r.gflops.map((g) => ({ ...g, threads })));
     });
+    await step('tfjs feature extraction', async () => add(await tfjsFeatureExtraction(peer, quick, threads)));
     await step('fine-tuning', async () => {
       const r = await fineTune(peer, quick, threads);
       add(r.figures);

@@ -1,15 +1,17 @@
 /**
  * One CNN feature vector per annotated box of a project (the "features" export researchers take to
- * Python): each box is cropped, resized to the backbone's input, and run through the pretrained backbone
- * or a run's fine-tuned one in ONNX Runtime, globally average-pooled at the feature layer.
+ * Python): each box is cropped, resized to the backbone's input with its preprocessing, and run through
+ * the pretrained backbone or a run's fine-tuned one in ONNX Runtime, globally average-pooled at the
+ * feature layer (or, for a vector feature layer such as CaffeNet's fc7, taken as it is).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { loadBackbone, type LocateOptions } from '../backbones/locate.js';
 import { createFeatureExtractor } from '../backbones/onnx-features.js';
-import { preprocess, type GrayImage } from '../backbones/preprocess.js';
+import type { GrayImage } from '../backbones/preprocess.js';
 import { getBackbone, type BackboneEntry } from '../backbones/registry.js';
+import { featureExportOptions, windowPreprocessor } from '../backbones/window-input.js';
 import { SonoError } from '../errors.js';
 import { readGray } from '../imaging/gray.js';
 import { allAnnotations, getImage, getRun, loadRunModel, type Project } from '../project/index.js';
@@ -68,13 +70,10 @@ export async function boxFeatures(project: Project, opts: BoxFeatureOptions = {}
   }
   const net = await networkFor(project, { backbone: opts.backbone, runId: opts.runId, locate: opts.locate });
   const { entry } = net;
-  if (entry.preprocessing !== 'tf' || entry.featurePooling !== 'avg') {
-    net.model.dispose();
-    throw new SonoError('UNSUPPORTED', `box features of backbone ${entry.id} ('${entry.preprocessing}' preprocessing, ${entry.featurePooling} pooling) are not supported; use a 'tf'-preprocessed, average-pooled backbone`, entry.id);
-  }
+  const preprocess = windowPreprocessor(entry);
   let bytes: Uint8Array;
   try {
-    bytes = exportLayersModel(net.model, { outputLayer: entry.featureLayer, pooling: 'avg' });
+    bytes = exportLayersModel(net.model, featureExportOptions(entry));
   } finally {
     net.model.dispose();
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { preprocessCaffe } from '../backbones/caffenet-preprocess.js';
 import { preprocess } from '../backbones/preprocess.js';
 import { cropBatch, drawAugment, NO_AUGMENT } from './crops.js';
 import { learningRateAt, resolveFinetuneParams, DEFAULT_FINETUNE } from './params.js';
@@ -15,6 +16,18 @@ describe('training crops', () => {
     for (let i = 0; i < 64; i++) {
       for (let c = 0; c < 3; c++) expect(out[i * 3 + c]).toBeCloseTo(ref[i], 5);
     }
+  });
+
+  it("with 'caffe' preprocessing equal CaffeNet's input (BGR minus the ImageNet mean), interleaved", () => {
+    const ref = preprocessCaffe(gray, box, 8);
+    const out = cropBatch([{ gray, box }], [NO_AUGMENT], 8, 'caffe');
+    for (let i = 0; i < 64; i++) {
+      for (let c = 0; c < 3; c++) expect(out[i * 3 + c]).toBeCloseTo(ref[c * 64 + i], 3);
+    }
+    const rect = cropBatch([{ gray, box }], [NO_AUGMENT], [4, 6], 'caffe');
+    const refRect = preprocessCaffe(gray, box, [4, 6]);
+    expect(rect).toHaveLength(4 * 6 * 3);
+    for (let i = 0; i < 24; i++) expect(rect[i * 3 + 2]).toBeCloseTo(refRect[2 * 24 + i], 3);
   });
 
   it('mirror, and scale intensity by gain and contrast within [-1, 1]', () => {

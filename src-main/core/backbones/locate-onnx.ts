@@ -13,6 +13,7 @@ import path from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { SonoError, errorMessage } from '../errors.js';
 import { parseOnnx } from '../onnx/import-graph.js';
+import { caffeNet } from './caffenet-entry.js';
 import { importCaffeNet } from './caffenet-onnx.js';
 import { modelCacheDir, modelSearchDirs, type LocateOptions } from './locate.js';
 import type { BackboneEntry } from './registry.js';
@@ -26,9 +27,13 @@ export interface LocatedOnnxModel {
   verified: boolean;
 }
 
-/** Importers by architecture id: ONNX graph -> tfjs model with the entry's input size. */
+/**
+ * Importers by the entry's architecture: ONNX graph -> tfjs model with the entry's input size. Keyed by
+ * architecture rather than id so that another entry of the same architecture (other weights of
+ * CaffeNet's topology, e.g. the tests' reduced-width file) loads through the same importer.
+ */
 const importers: Record<string, (bytes: Uint8Array, file: string, entry: BackboneEntry) => tfl.LayersModel> = {
-  caffenet: (bytes, file, entry) => importCaffeNet(parseOnnx(bytes, file), { inputSize: entry.inputSize }).model,
+  [caffeNet.architecture]: (bytes, file, entry) => importCaffeNet(parseOnnx(bytes, file), { inputSize: entry.inputSize }).model,
 };
 
 export async function locateOnnxBackbone(entry: BackboneEntry, opts: LocateOptions = {}): Promise<LocatedOnnxModel> {
@@ -60,7 +65,7 @@ export async function locateOnnxBackbone(entry: BackboneEntry, opts: LocateOptio
 
 /** Locates the entry's ONNX file and converts it to a trainable tfjs model. */
 export async function loadOnnxBackbone(entry: BackboneEntry, opts: LocateOptions = {}): Promise<tfl.LayersModel> {
-  const importer = importers[entry.id];
+  const importer = importers[entry.architecture];
   if (!importer) throw new SonoError('UNSUPPORTED', `backbone ${entry.id}: no ONNX importer for its architecture (${entry.architecture})`, entry.id);
   const located = await locateOnnxBackbone(entry, opts);
   return importer(await readFile(located.onnxPath), located.onnxPath, entry);

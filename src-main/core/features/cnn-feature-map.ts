@@ -6,6 +6,7 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import * as ort from 'onnxruntime-node';
 import { preprocess } from '../backbones/preprocess.js';
+import type { WindowPreprocessor } from '../backbones/window-input.js';
 import { SonoError } from '../errors.js';
 import type { GrayImage } from './integral.js';
 import { exportAtInputSize, FEATURE_STRIDE } from './cnn-sized-export.js';
@@ -23,6 +24,8 @@ export interface FeatureMap {
 
 export interface FeatureMapperOptions {
   featureLayer: string;
+  /** The backbone's input transform (window-input.ts); default the 'tf' scaling. */
+  preprocess?: WindowPreprocessor;
   /** ONNX Runtime intra-op threads. Default 1. */
   threads?: number;
   /** Largest network input accepted, in pixels (height x width); larger requests are scaled down. Default 2048 x 2048. */
@@ -61,7 +64,7 @@ export class FeatureMapper {
     if (!(factor > 0 && Number.isFinite(factor))) throw new SonoError('BAD_INPUT', `scale factor must be positive, got ${factor}`);
     const { w, h } = inputSizeFor(image.width, image.height, factor, this.maxInputPixels);
     const session = await this.session(h, w);
-    const input = preprocess(image, { x: 0, y: 0, w: image.width, h: image.height }, [h, w]);
+    const input = (this.opts.preprocess ?? preprocess)(image, { x: 0, y: 0, w: image.width, h: image.height }, [h, w]);
     const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, h, w]) };
     const out = (await session.run(feeds))[session.outputNames[0]];
     const [, rows, cols, channels] = out.dims as number[];
