@@ -100,6 +100,8 @@ export const contract = {
   'runs.active': { input: empty },
   'runs.cancel': { input: z.object({ job: text(100).min(1).optional() }).strict() },
   'runs.restart': { input: z.object({ runId }).strict() },
+  /** Goes on with a stopped study (any of its runs): stored fold networks reused, the rest computed again. */
+  'runs.resume': { input: z.object({ runId }).strict() },
   'runs.detections': {
     input: z
       .object({

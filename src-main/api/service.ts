@@ -100,6 +100,7 @@ export function createService(ctx: ServiceContext) {
       const project = session.require();
       return jobs.start(project, configOfRun(project, i.runId), { restartOf: i.runId });
     },
+    'runs.resume': async (i: Input<'runs.resume'>) => jobs.resume(session.require(), i.runId),
     'runs.detections': async (i: Input<'runs.detections'>) => reviewPage(session.require(), i),
     'runs.table': async (i: Input<'runs.table'>) => table1Entries(session.require(), i.runIds),
     'runs.windows': async (i: Input<'runs.windows'>) => detectionWindows(session.require(), i.detectionId),

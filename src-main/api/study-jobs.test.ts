@@ -80,6 +80,15 @@ describe.skipIf(missing !== null)('study runs through the API', () => {
     expect(listRuns(session.require()).find((r) => r.id === started.runIds[0])?.status).toBe('cancelled');
     expect(events.at(-1)).toMatchObject({ job: started.job, phase: 'finished', state: 'cancelled' });
 
+    // A resume goes on in the study's own run with its own settings (a Haar study has no network to reuse).
+    await expect(call('runs.resume', { runId: 'r-nope' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('run r-nope') });
+    const resumed = await call<ApiOutput<'runs.resume'>>('runs.resume', { runId: started.runIds[0] });
+    expect(resumed).toMatchObject({ state: 'running', resumeOf: started.runIds[0], restartOf: null, runIds: started.runIds });
+    expect(resumed.config).toEqual({ ...started.config, category: 'fetal-head' });
+    expect(await call('runs.cancel', { job: resumed.job })).toEqual({ cancelled: resumed.job });
+    await studyJobsOf(service).settled();
+    expect(listRuns(session.require()).find((r) => r.id === started.runIds[0])?.status).toBe('cancelled');
+
     events.length = 0;
     const again = await call<ApiOutput<'runs.restart'>>('runs.restart', { runId: started.runIds[0] });
     expect(again.restartOf).toBe(started.runIds[0]);

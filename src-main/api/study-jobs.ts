@@ -5,7 +5,8 @@ import { listBackbones } from '../core/backbones/registry.js';
 import { registerUserBackbones } from '../core/backbones/user-backbones.js';
 import { DEFAULT_CONFIG, QUICK_OVERRIDES, resolveStudyConfig, splitMethods, studyVariants, UNAVAILABLE, type Method, type StudyConfig } from '../core/study/config.js';
 import type { StudyProgress } from '../core/study/progress.js';
-import { runStudy } from '../core/study/run-study.js';
+import { studyOfRun } from '../core/study/resume.js';
+import { resumeStudy, runStudy } from '../core/study/run-study.js';
 import type { ProgressEvent } from './contract.js';
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
@@ -52,8 +53,10 @@ export interface StudyJobView {
   unavailable: Array<{ method: Method; reason: string; backbone?: string }>;
   config: StudyConfig;
   quick: boolean;
-  /** The run this job re-started from the beginning (no checkpoint resume), if any. */
+  /** The run this job re-started from the beginning, if any. */
   restartOf: string | null;
+  /** The run whose stopped study this job goes on with (its fold networks reused), if any. */
+  resumeOf: string | null;
   runIds: string[];
   startedAt: string;
   finishedAt: string | null;
@@ -148,6 +151,7 @@ interface Job {
   view: StudyJobView;
   controller: AbortController;
   before: Set<string>;
+  resumed: string[] | null;
   project: Project;
   done: Promise<void>;
 }
@@ -184,7 +188,7 @@ export class StudyJobs {
   }
 
   /** Starts a study; resolves once its runs exist (or throws what made it impossible to start). */
-  async start(project: Project, config: StudyConfig, opts: { quick?: boolean; restartOf?: string | null } = {}): Promise<StudyJobView> {
+  async start(project: Project, config: StudyConfig, opts: { quick?: boolean; restartOf?: string | null; resumeOf?: string | null } = {}): Promise<StudyJobView> {
     this.assertIdle('start another study');
     const { run, unavailable: mainUnavailable } = splitMethods(config.methods);
     if (run.length === 0) {
@@ -203,6 +207,7 @@ export class StudyJobs {
       config,
       quick: opts.quick ?? false,
       restartOf: opts.restartOf ?? null,
+      resumeOf: opts.resumeOf ?? null,
       runIds: [],
       startedAt: new Date().toISOString(),
       finishedAt: null,
@@ -211,7 +216,10 @@ export class StudyJobs {
       error: null,
       reportDir: join(project.dir, 'reports', job),
     };
-    const entry: Job = { view, controller, before: new Set(listRuns(project).map((r) => r.id)), project, done: Promise.resolve() };
+    // A resumed study goes on in its own runs; they are the job's runs from the start.
+    const resumed = opts.resumeOf ? studyOfRun(project, opts.resumeOf).runs.map((r) => r.id) : null;
+    const statusBefore = new Map(listRuns(project).map((r) => [r.id, r.status]));
+    const entry: Job = { view, controller, before: new Set(statusBefore.keys()), resumed, project, done: Promise.resolve() };
     this.current = entry;
 
     let lossStep = 0;
@@ -225,12 +233,15 @@ export class StudyJobs {
       this.emit({ type: 'progress', job, state: 'running', ...progress });
     };
 
-    const promise = runStudy(project, { config, outDir: view.reportDir, onProgress, signal: controller.signal, modelsDir: this.modelsDir });
+    const common = { outDir: view.reportDir, onProgress, signal: controller.signal, modelsDir: this.modelsDir };
+    const promise = opts.resumeOf ? resumeStudy(project, { ...common, runId: opts.resumeOf }) : runStudy(project, { ...common, config });
     // runStudy checks its inputs and creates its runs before its first await: a study that cannot
     // start (no boxes, unknown category) has already rejected by the next turn of the event loop.
     const early = await Promise.race([promise.then(() => null, (e: unknown) => ({ e })), new Promise<null>((r) => setImmediate(() => r(null)))]);
     this.refreshRunIds(entry);
-    if (early && view.runIds.length === 0) {
+    // A resume refused before it touched its runs (settings, changed images) is an error of the call, as a start's.
+    const untouched = resumed !== null && listRuns(project).every((r) => !resumed.includes(r.id) || r.status === statusBefore.get(r.id));
+    if (early && (view.runIds.length === 0 || untouched)) {
       this.current = null;
       throw early.e;
     }
@@ -239,6 +250,13 @@ export class StudyJobs {
       (e: unknown) => this.finish(entry, controller.signal.aborted ? 'cancelled' : 'failed', errorMessage(e).split('\n')[0]),
     );
     return this.snapshot(entry);
+  }
+
+  /** Goes on with the stopped study of run `runId`, in its runs and with its settings (see resumeStudy). */
+  async resume(project: Project, runId: string): Promise<StudyJobView> {
+    this.assertIdle('resume a study');
+    const { config } = studyOfRun(project, runId);
+    return this.start(project, config, { resumeOf: runId });
   }
 
   private finish(entry: Job, state: JobState, error: string | null): void {
@@ -266,7 +284,7 @@ export class StudyJobs {
   private refreshRunIds(entry: Job): void {
     if (!entry.project.db.open) return;
     entry.view.runIds = listRuns(entry.project)
-      .filter((r) => !entry.before.has(r.id))
+      .filter((r) => (entry.resumed ? entry.resumed.includes(r.id) : !entry.before.has(r.id)))
       .map((r) => r.id);
   }
 

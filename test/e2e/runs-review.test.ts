@@ -12,7 +12,7 @@ import { HC18, ROOT, SHARED } from '../helpers/paths.js';
 
 /**
  * Runs, Review and Compare in Chromium through the bridge, on real data: twelve HC18 images imported
- * through the UI, a quick NA study started, cancelled, restarted and followed to done, its failures
+ * through the UI, a quick NA study started, cancelled, resumed, cancelled again, restarted and followed to done, its failures
  * reviewed with their overlays and top-scoring windows, one detection accepted and undone, and Table 1
  * read and exported.
  *
@@ -77,7 +77,7 @@ describe.skipIf(missing !== null)('runs, review and compare in Chromium through 
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('starts, cancels, restarts and finishes a quick NA study, reviews its failures and compares it', { timeout: 240_000 }, async () => {
+  it('starts, cancels, resumes, restarts and finishes a quick NA study, reviews its failures and compares it', { timeout: 240_000 }, async () => {
     const slice = makeHc18Slice(work, IMAGES);
     const projectDir = join(work, 'study');
 
@@ -110,6 +110,17 @@ describe.skipIf(missing !== null)('runs, review and compare in Chromium through 
     const cancelledRow = page.locator('[data-testid="run-history"] tr[data-status="cancelled"]');
     await cancelledRow.waitFor();
     const cancelledId = (await cancelledRow.getAttribute('data-run'))!;
+    expect(await api<Array<{ id: string; status: string }>>('runs.list', {})).toEqual([expect.objectContaining({ id: cancelledId, status: 'cancelled' })]);
+
+    // Resume it (in the same run), see its progress, and cancel it again.
+    await page.click(`[data-testid="resume-${cancelledId}"]`);
+    await page.locator('[data-testid="run-progress"][data-state="running"]').waitFor();
+    expect(await text('run-resumed')).toContain(`Resumed the study of run ${cancelledId}`);
+    await expect.poll(() => text('run-step'), { timeout: 60_000 }).toMatch(/Sampling|Mining|Training|Detecting/);
+    await page.screenshot({ path: join(SHOTS, '09-runs-resumed.png') });
+    await page.click('[data-testid="run-cancel"]');
+    await page.locator('[data-testid="run-progress"][data-state="cancelled"]').waitFor({ timeout: 60_000 });
+    await page.locator(`[data-testid="run-history"] tr[data-run="${cancelledId}"][data-status="cancelled"]`).waitFor();
     expect(await api<Array<{ id: string; status: string }>>('runs.list', {})).toEqual([expect.objectContaining({ id: cancelledId, status: 'cancelled' })]);
 
     // Restart it (from the beginning, same settings) and follow it to done.

@@ -5,7 +5,8 @@ import { errorMessage, SonoError } from '../../core/errors.js';
 import { openProject, type Project } from '../../core/project/open.js';
 import { checkStudyBackbones, DEFAULT_CONFIG, METHODS, QUICK_OVERRIDES, resolveStudyConfig, studyVariants, type Method, type StudyConfig } from '../../core/study/config.js';
 import { table1Text } from '../../core/study/report-tables.js';
-import { runStudy, type StudyResult } from '../../core/study/run-study.js';
+import { studyOfRun } from '../../core/study/resume.js';
+import { resumeStudy, runStudy, type StudyResult } from '../../core/study/run-study.js';
 import { ensureBackbone } from '../../core/backbones/locate.js';
 import { listBackbones } from '../../core/backbones/registry.js';
 import { registerUserBackbones } from '../../core/backbones/user-backbones.js';
@@ -21,6 +22,7 @@ export interface StudyFlags {
   methods?: Method[];
   models?: string;
   json?: boolean;
+  resume?: string;
 }
 
 const HELP_AFTER = `
@@ -51,6 +53,12 @@ the cache lacks them, they are downloaded once from the registry's URL into the 
 SONOTL_NO_DOWNLOAD=1).
 
 Ctrl-C cancels: the runs are marked cancelled and nothing partial is reported. A second Ctrl-C quits at once.
+Every fold network of PA / FA is stored with its run as soon as it is trained, and the one in training
+keeps its last epoch's checkpoint, so --resume <run-id> (any run of a cancelled, interrupted or failed
+study) goes on in the same runs with the study's own settings and test project: stored networks are not
+trained again, the one in training goes on from its last epoch, and the rest (Haar, features,
+classifiers, detection) is computed again; the results are those of an uninterrupted study. It is refused
+when the project's images or boxes changed since the study started (restart it with a new study then).
 Time on 2 cores: --quick with haar,na,fusion,fusion-score on 30 phantom images took 35 s on an idle
 machine and 100 s on a busy one; pa and fa add a fine-tuned network per fold. The full study on HC18-dev
 (191 images) is meant to fit within an hour.`;
@@ -66,6 +74,7 @@ export function registerStudy(program: Command): void {
     .option('--quick', 'about a fifth of the default work (3 folds, smaller classifiers, fewer windows and patches)')
     .option('--methods <list>', `comma-separated methods, replacing the config's (${METHODS.join(', ')})`, parseMethods)
     .option('--models <dir>', 'folder holding <backbone>/model.json (default: $SONOTL_MODELS, else the user model cache)')
+    .option('--resume <run-id>', 'go on with the stopped study this run belongs to, in its runs and with its settings (no --config, --quick or --methods)')
     .option('--json', 'print the result (report folder, runs, Table 1 rows) as JSON on stdout; progress stays on stderr')
     .addHelpText('after', HELP_AFTER)
     .action(async (dir: string, flags: StudyFlags) => {
@@ -119,6 +128,10 @@ function stamp(): string {
  * and the HC18 benchmark so that they run the study exactly as a user does.
  */
 export async function runStudyCommand(dir: string, flags: StudyFlags): Promise<StudyResult & { outDir: string }> {
+  if (flags.resume) {
+    const extra = (['config', 'quick', 'methods'] as const).filter((k) => flags[k] !== undefined);
+    if (extra.length > 0) throw new SonoError('BAD_INPUT', `--resume continues a study with its own settings; leave out --${extra.join(', --')}`);
+  }
   const config = loadStudyConfig(flags);
   if (flags.testProject && resolve(flags.testProject) === resolve(dir)) {
     throw new SonoError('BAD_INPUT', `--test-project ${flags.testProject} is the study project itself; an independent test set must be another project`);
@@ -133,7 +146,8 @@ export async function runStudyCommand(dir: string, flags: StudyFlags): Promise<S
     if (!flags.config) throw e;
     throw new SonoError('BAD_INPUT', `${flags.config}: ${errorMessage(e).replace(/^study config: /, '')}`, flags.config);
   }
-  const variants = studyVariants(config);
+  // A resumed study's backbones were there when it started; its notes were printed then.
+  const variants = flags.resume ? [] : studyVariants(config);
   for (const v of variants) {
     for (const u of v.unavailable) process.stderr.write(`note: ${u.method}${v.main ? '' : ` with ${v.backbone}`}: ${u.reason}\n`);
   }
@@ -148,7 +162,8 @@ export async function runStudyCommand(dir: string, flags: StudyFlags): Promise<S
   return withProject(dir, async (project) => {
     let testProject: Project | null = null;
     const controller = new AbortController();
-    const view = new StudyProgressView(config.split === 'kfold' ? config.folds : 1, false);
+    const own = flags.resume ? studyOfRun(project, flags.resume).config : config;
+    const view = new StudyProgressView(own.split === 'kfold' ? own.folds : 1, false);
     const onSecond = (): void => {
       process.stderr.write('sonotl: quitting without cleaning up; the runs will show as interrupted\n');
       process.exit(130);
@@ -165,15 +180,15 @@ export async function runStudyCommand(dir: string, flags: StudyFlags): Promise<S
       // Read-only: the study never writes to the test project (it may sit on a read-only medium).
       if (flags.testProject) testProject = openProject(flags.testProject, { readonly: true });
       const outDir = resolve(flags.out ?? join(project.dir, 'reports', `study-${stamp()}`));
-      const result = await runStudy(project, {
-        config,
+      const common = {
         outDir,
         testProject,
         modelsDir: flags.models ? resolve(flags.models) : undefined,
         signal: controller.signal,
         // Events still in flight from the worker would redraw a bar under the cancel message.
-        onProgress: (p) => (controller.signal.aborted ? undefined : view.update(p)),
-      });
+        onProgress: (p: Parameters<StudyProgressView['update']>[0]) => (controller.signal.aborted ? undefined : view.update(p)),
+      };
+      const result = flags.resume ? await resumeStudy(project, { ...common, runId: flags.resume }) : await runStudy(project, { ...common, config });
       return { ...result, outDir };
     } finally {
       view.done();

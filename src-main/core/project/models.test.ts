@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -7,7 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { openProject } from './open.js';
 import { createRun } from './runs.js';
-import { listRunModels, loadRunModel, saveRunModel } from './models.js';
+import { deleteRunModel, listRunModels, loadRunModel, saveRunModel } from './models.js';
 
 function tinyModel(seed: number): tfl.LayersModel {
   const m = tfl.sequential();
@@ -36,6 +36,13 @@ describe('run models', () => {
       await expect(loadRunModel(project, run.id, 'final')).rejects.toThrow(/does not match the hash stored for run/);
       await expect(loadRunModel(project, run.id, 'nope')).rejects.toThrow(/has no saved model "nope"/);
       await expect(saveRunModel(project, run.id, '../x', model)).rejects.toThrow(/may hold only/);
+
+      // Deleting removes the row and the folder, and leaves the run's other models alone.
+      const ck = await saveRunModel(project, run.id, 'fold-1-checkpoint', model);
+      deleteRunModel(project, run.id, 'fold-1-checkpoint');
+      expect(existsSync(join(project.dir, ck.path))).toBe(false);
+      expect(listRunModels(project, run.id).map((m) => m.id)).toEqual([`${run.id}/final`]);
+      deleteRunModel(project, run.id, 'fold-1-checkpoint');
     } finally {
       project.close();
     }

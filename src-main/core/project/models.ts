@@ -4,7 +4,7 @@
  * its relative path and the weights' sha256. The folder travels with the project; the hash lets a reader
  * refuse weights that were changed or half-copied.
  */
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -76,6 +76,14 @@ export async function saveRunModel(project: Project, runId: string, name: string
     .prepare('INSERT OR REPLACE INTO models (id, run_id, kind, path, sha256, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
     .run(id, runId, KIND, rel, sha, JSON.stringify(metadata), nowIso());
   return getStoredModel(project, id)!;
+}
+
+/** Removes the run's model `name` (row first, then its folder: a crash leaves at most unreferenced files); absent is fine. */
+export function deleteRunModel(project: Project, runId: string, name: string): void {
+  const stored = getStoredModel(project, `${runId}/${name}`);
+  if (!stored) return;
+  project.db.prepare('DELETE FROM models WHERE id = ?').run(stored.id);
+  rmSync(joinInside(project.dir, stored.path), { recursive: true, force: true });
 }
 
 export function getStoredModel(project: Project, id: string): StoredModel | null {

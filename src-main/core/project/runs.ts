@@ -87,10 +87,11 @@ export function setRunStatus(
   const finished = status === 'running' || status === 'queued' ? null : at;
   const info = project.db
     .prepare(
-      `UPDATE runs SET status = ?, error = coalesce(?, error), backend = coalesce(?, backend),
+      // A run running again (resumed) no longer carries the error it stopped with.
+      `UPDATE runs SET status = ?, error = CASE WHEN status <> 'running' AND ? = 'running' THEN NULL ELSE coalesce(?, error) END, backend = coalesce(?, backend),
          started_at = coalesce(started_at, ?), finished_at = ? WHERE id = ?`,
     )
-    .run(status, extra.error ?? null, extra.backend ?? null, started, finished, id);
+    .run(status, status, extra.error ?? null, extra.backend ?? null, started, finished, id);
   if (info.changes === 0) throw new SonoError('NOT_FOUND', `run ${id} is not in this project`, id);
 }
 

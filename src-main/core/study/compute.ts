@@ -17,7 +17,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fromPlainModel, type PlainModel } from '../adapt/artifacts.js';
-import { backendLabel, finetune, type EpochRecord } from '../adapt/train.js';
+import type { OptimizerState } from '../adapt/optimizer.js';
+import { backendLabel, finetune, type EpochRecord, type TrainState } from '../adapt/train.js';
 import { DEFAULT_DETECT_PARAMS, detectBox, type ScoredWindow } from '../detect/detector.js';
 import { HaarScorer } from '../detect/haar-scorer.js';
 import { bestDice, hardNegatives, selectSamples } from '../detect/samples.js';
@@ -42,7 +43,37 @@ export interface ComputeOptions {
   signal?: AbortSignal;
   /** Folder holding `<backbone>/model.json`; default: SONOTL_MODELS or the user's model cache. */
   modelsDir?: string;
+  /** What an interrupted attempt of the same study left: networks to reuse, checkpoints to train on from. */
+  resume?: ResumeFrom;
+  /**
+   * Each fold network as soon as it is trained (not for reused ones), so that the caller can store it
+   * before the study goes on: an interrupted study then keeps it. Awaited in the calling thread.
+   */
+  onFinetuned?: (net: FinetunedNetwork) => void | Promise<void>;
+  /** The last epoch checkpoint of the fold network being trained (key as networkKey). */
+  onFoldCheckpoint?: (c: { key: string; method: 'pa' | 'fa'; name: string; checkpoint: FoldCheckpoint }) => void | Promise<void>;
 }
+
+/** Where fine-tuning of one fold network stood after an epoch: what train.ts takes back to go on. */
+export interface FoldCheckpoint {
+  checkpoint: PlainModel;
+  best: PlainModel | null;
+  state: TrainState;
+  optimizer: OptimizerState | null;
+}
+
+export interface ResumeFrom {
+  /** Fold networks already trained: used as they are. */
+  networks: FinetunedNetwork[];
+  /** Checkpoints of fold networks whose training had begun, by networkKey. */
+  checkpoints: Record<string, FoldCheckpoint>;
+}
+
+/** Name of a fine-tuned network among its run's models and losses: 'fold-<k>', or 'final' for the one trained on every image for a test project. */
+export const networkName = (net: { fold: number; foldName: string }): string => (net.foldName === 'all-vs-test-project' ? 'final' : `fold-${net.fold}`);
+
+/** One fold network of one backbone's computation: '<level>/<networkName>'. */
+export const networkKey = (level: 'pa' | 'fa', net: { fold: number; foldName: string }): string => `${level}/${networkName(net)}`;
 
 export interface DetectionRecord {
   method: AvailableMethod;
@@ -445,16 +476,41 @@ export async function computeStudy(
     const p = plans[f];
     const t0 = Date.now();
     const units = finetuneUnits(f);
+    const key = networkKey(level, { fold: p.index, foldName: p.name });
+    const kept = opts.resume?.networks.find((n) => n.method === level && n.backbone === config.backbone && networkKey(level, n) === key);
+    if (kept) {
+      if (kept.trainImages !== p.train.length) throw new SonoError('CORRUPT', `stored network ${key} was trained on ${kept.trainImages} images, fold ${p.name} has ${p.train.length}; restart the study instead of resuming it`);
+      progress.skip(units, { phase: 'finetune', fold: p.index, method: level, done: 1, total: 1, detail: 'reused from the interrupted study' });
+      return kept;
+    }
     let reported = 0;
+    const from = opts.resume?.checkpoints[key];
+    if (from) {
+      // The epochs before the checkpoint count as done, but not towards the rate.
+      reported = (units * Math.min(from.state.epochsDone, config.finetune.epochs)) / config.finetune.epochs;
+      progress.skip(reported, { phase: 'finetune', fold: p.index, method: level, done: from.state.epochsDone, total: config.finetune.epochs, detail: `going on after epoch ${from.state.epochsDone}` });
+    }
     let last = { done: 0, total: 1 };
     const trainSet = p.train.map((i) => {
       const img = main.images[i];
       return { id: img.id, name: img.name, file: img.file, width: img.width, height: img.height, subject: img.subject, truths: img.truths };
     });
     const r = await finetune(
-      { backbone: config.backbone, level, params: config.finetune, images: trainSet, modelsDir: opts.modelsDir },
+      {
+        backbone: config.backbone,
+        level,
+        params: config.finetune,
+        images: trainSet,
+        modelsDir: opts.modelsDir,
+        ...(from ? { start: { checkpoint: from.checkpoint, best: from.best, state: from.state, optimizer: from.optimizer } } : {}),
+      },
       {
         signal,
+        onCheckpoint: opts.onFoldCheckpoint
+          ? async (c) => {
+              await opts.onFoldCheckpoint!({ key, method: level, name: networkName({ fold: p.index, foldName: p.name }), checkpoint: { checkpoint: c.classifier, best: c.best ? c.classifier : null, state: c.state, optimizer: c.optimizer } });
+            }
+          : undefined,
         onProgress: (e) => {
           if (e.phase !== 'train' || !e.epoch || !e.batch || !e.batches) return;
           const done = (e.epoch - 1) * e.batches + e.batch;
@@ -509,6 +565,7 @@ export async function computeStudy(
           throwIfAborted(signal);
           const net = await finetuneFold(f, level);
           finetuned.push(net);
+          if (!opts.resume?.networks.includes(net)) await opts.onFinetuned?.(net);
           // ONNX export and the scorer read the weights on the CPU backend, as NA's pretrained network.
           await useCpuBackend('the fine-tuned window scorer');
           const model = await fromPlainModel(net.model);

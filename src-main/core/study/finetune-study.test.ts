@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { phantomProject } from '../adapt/phantom-project.test-util.js';
+import { getBackbone, registerBackbone } from '../backbones/registry.js';
 import { sharedModelsDir } from '../backbones/test-fixtures.js';
-import { getRun, listImages, listRunModels, setSplit, type Project } from '../project/index.js';
+import { getRun, listImages, listRunLosses, listRunModels, setSplit, type Project } from '../project/index.js';
 import { QUICK_OVERRIDES, resolveStudyConfig, splitMethods } from './config.js';
 import type { StudyProgress } from './progress.js';
 import { runStudy } from './run-study.js';
@@ -57,7 +58,14 @@ describe('study with fine-tuned methods', () => {
       expect(run).toMatchObject({ level, status: 'done', method: level });
       expect(run.backend).toMatch(/^(wasm|cpu|tensorflow)/);
       expect(listRunModels(project, run.id).map((m) => m.id.split('/')[1])).toEqual(['fold-1']);
+      // The fold network's loss history is stored with the run, for Compare's loss curves.
+      const history = r.computation.finetuned.find((n) => n.method === level)!.history;
+      expect(listRunLosses(project, [run.id])).toEqual([
+        { runId: run.id, networks: [{ network: 'fold-1', epochs: history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, valLoss: h.valLoss, valAccuracy: h.valAccuracy })) }] },
+      ]);
     }
+    // Fusion reads FA's networks, whose curves stay with the FA run; Haar trains none.
+    expect(listRunLosses(project, [r.runs.fusion, r.runs.haar])).toEqual([]);
     expect(getRun(project, r.runs.fusion).level).toBe('fa');
     expect(getRun(project, r.runs.haar).level).toBeNull();
     // Progress named the fine-tuning phase with its fold and level.
@@ -71,9 +79,12 @@ describe('study with fine-tuned methods', () => {
 
   it('keeps fusion = Haar + NA without FA, and refuses PA / FA for a backbone that cannot be fine-tuned', () => {
     expect(splitMethods(['haar', 'pa', 'fa'], 'mobilenet_v2_0.35_224').unavailable).toEqual([]);
-    const caffe = splitMethods(['haar', 'pa', 'fa'], 'caffenet');
-    expect(caffe.run).toEqual(['haar']);
-    expect(caffe.unavailable.map((u) => u.method)).toEqual(['pa', 'fa']);
-    expect(caffe.unavailable[0].reason).toMatch(/caffenet cannot be fine-tuned here/);
+    expect(splitMethods(['haar', 'pa', 'fa'], 'caffenet').unavailable).toEqual([]);
+    // A vector feature layer trains on square crops of the input size; a non-square input cannot.
+    registerBackbone({ ...getBackbone('caffenet'), id: 'caffenet_wide', inputSize: [227, 300] });
+    const wide = splitMethods(['haar', 'pa', 'fa'], 'caffenet_wide');
+    expect(wide.run).toEqual(['haar']);
+    expect(wide.unavailable.map((u) => u.method)).toEqual(['pa', 'fa']);
+    expect(wide.unavailable[0].reason).toMatch(/caffenet_wide cannot be fine-tuned here: .*square training crops/);
   });
 });

@@ -36,6 +36,8 @@ export const PHASE_COST: Record<Exclude<StudyPhase, 'load' | 'report'>, number> 
 
 export class ProgressTracker {
   private doneUnits = 0;
+  /** Units done without work in this session (a resumed study's stored networks): left out of the rate. */
+  private skippedUnits = 0;
   private readonly started = Date.now();
   private lastEmit = 0;
 
@@ -54,7 +56,14 @@ export class ProgressTracker {
     this.lastEmit = now;
     const overall = this.totalUnits > 0 ? Math.min(1, this.doneUnits / this.totalUnits) : 1;
     const elapsed = (now - this.started) / 1000;
-    const etaSeconds = overall > 0.01 && overall < 1 ? (elapsed / overall) * (1 - overall) : overall >= 1 ? 0 : null;
+    const worked = this.totalUnits > 0 ? (this.doneUnits - this.skippedUnits) / this.totalUnits : 0;
+    const etaSeconds = overall >= 1 ? 0 : worked > 0.01 ? (elapsed / worked) * (1 - overall) : null;
     this.listener({ ...event, overall, etaSeconds });
+  }
+
+  /** Counts work as done that this session did not do (reused from an interrupted study), so the ETA's rate is not flattered by it. */
+  skip(units: number, event: Omit<StudyProgress, 'overall' | 'etaSeconds'>): void {
+    this.skippedUnits += units;
+    this.step(units, event, true);
   }
 }

@@ -5,11 +5,10 @@
  * project, and the report folder written.
  */
 import { errorMessage, isSonoError, SonoError } from '../errors.js';
-import { ensureModelBackend, fromPlainModel } from '../adapt/artifacts.js';
-import { createRun, saveRunLosses, saveRunModel, setRunStatus, type Project } from '../project/index.js';
+import { createRun, openProject, saveRunLosses, setRunStatus, type Project } from '../project/index.js';
 import { getBackbone } from '../backbones/registry.js';
 import { nowIso } from '../util/time.js';
-import type { FinetunedNetwork, StudyComputation } from './compute.js';
+import { networkName, type StudyComputation } from './compute.js';
 import { combineBackbones, type BackboneComputation } from './combine-backbones.js';
 import { backboneOf, checkStudyBackbones, entryName, fusionFeatures, levelOf, studyVariants, type Method, type StudyConfig } from './config.js';
 import { loadStudyInputs } from './inputs.js';
@@ -17,6 +16,7 @@ import type { ProgressListener, StudyProgress } from './progress.js';
 import { writeReport } from './report.js';
 import { saveDetections, saveRunMetrics } from './store.js';
 import { mcnemarTable, table1, type McNemarRow, type Table1Row } from './summary.js';
+import { newStudyId, saveFoldCheckpoint, saveFoldNetwork, storedFinetuning, studyFingerprint, studyOfRun, type StudyToResume } from './resume.js';
 import { computeStudyAnywhere } from './worker-client.js';
 
 export interface RunStudyOptions {
@@ -62,31 +62,37 @@ export function rowMetrics(r: Table1Row): Array<{ name: string; value: number; l
   }));
 }
 
-/** Name of a fine-tuned network among its run's models and losses. */
-const networkName = (net: FinetunedNetwork): string => (net.foldName === 'all-vs-test-project' ? 'final' : `fold-${net.fold}`);
+export async function runStudy(project: Project, opts: RunStudyOptions): Promise<StudyResult> {
+  return studyRuns(project, opts, null);
+}
+
+export interface ResumeStudyOptions extends Omit<RunStudyOptions, 'config'> {
+  /** Any run of the study to resume. */
+  runId: string;
+}
 
 /**
- * Each fold's fine-tuned network is stored with its method's run ('fold-<k>'; the network trained on
- * every image for a test project is 'final'), and the run records the backend that trained it. The
- * fusion run (Haar + FA) reads FA's networks, which stay stored with the FA run.
+ * Goes on with a study that stopped, in its own runs and with its own settings: every fold network it
+ * finished is used as stored, the one it was training goes on from its last epoch checkpoint, and the
+ * rest (features, classifiers, detection) is computed again, so that the results are those of an
+ * uninterrupted study. Refused when the project's images or boxes changed since the study started.
+ * The test project the study was started with is opened read-only unless the caller passes it.
  */
-async function saveFinetuned(project: Project, computation: StudyComputation, runs: Record<string, string>, mainBackbone: string): Promise<void> {
-  for (const net of computation.finetuned) {
-    const runId = runs[entryName(net.method, net.backbone, mainBackbone)];
-    if (!runId) continue;
-    await ensureModelBackend();
-    const model = await fromPlainModel(net.model);
-    try {
-      const { model: _weights, ...meta } = net;
-      await saveRunModel(project, runId, networkName(net), model, meta as unknown as Record<string, unknown>);
-    } finally {
-      model.dispose();
-    }
-    setRunStatus(project, runId, 'running', { backend: net.backend });
+export async function resumeStudy(project: Project, opts: ResumeStudyOptions): Promise<StudyResult> {
+  const plan = studyOfRun(project, opts.runId);
+  let own: Project | null = null;
+  if (opts.testProject && plan.testProject && opts.testProject.dir !== plan.testProject) {
+    throw new SonoError('BAD_INPUT', `run ${opts.runId}'s study was tested on ${plan.testProject}, not on ${opts.testProject.dir}`, opts.runId);
+  }
+  if (!opts.testProject && plan.testProject) own = openProject(plan.testProject, { readonly: true });
+  try {
+    return await studyRuns(project, { ...opts, config: plan.config, testProject: opts.testProject ?? own }, plan);
+  } finally {
+    own?.close();
   }
 }
 
-export async function runStudy(project: Project, opts: RunStudyOptions): Promise<StudyResult> {
+async function studyRuns(project: Project, opts: RunStudyOptions, resume: StudyToResume | null): Promise<StudyResult> {
   const started = Date.now();
   const startedAt = nowIso();
   const { config } = opts;
@@ -105,11 +111,28 @@ export async function runStudy(project: Project, opts: RunStudyOptions): Promise
   const main = loadStudyInputs(project, config.category);
   const test = opts.testProject ? loadStudyInputs(opts.testProject, main.category) : null;
 
+  const fingerprint = studyFingerprint(main, test);
+  if (resume && resume.identity.fingerprint !== fingerprint) {
+    throw new SonoError(
+      'BAD_INPUT',
+      `cannot resume run ${resume.runs[0].id}'s study: the images or "${main.category}" boxes of ${project.dir}${test ? ` or of ${test.projectDir}` : ''} changed since it started; restart it to study them as they are now`,
+      resume.runs[0].id,
+    );
+  }
+  const studyId = resume?.identity.id ?? newStudyId();
   const runs: Record<string, string> = {};
   const runIds: string[] = [];
   for (const v of parts) {
     const fusionWith = fusionFeatures(v.methods);
     for (const m of v.methods) {
+      const entry = entryName(m, backboneOf(m, v.backbone), config.backbone);
+      if (resume) {
+        const run = resume.runs.find((r) => r.method === m && entryName(r.method, r.backbone, config.backbone) === entry);
+        if (!run) throw new SonoError('BAD_INPUT', `cannot resume run ${resume.runs[0].id}'s study: it has no run of ${entry}; restart it instead`, resume.runs[0].id);
+        runs[entry] = run.id;
+        runIds.push(run.id);
+        continue;
+      }
       const run = createRun(project, {
         method: m,
         backbone: backboneOf(m, v.backbone),
@@ -120,6 +143,8 @@ export async function runStudy(project: Project, opts: RunStudyOptions): Promise
           methods: [m],
           // The whole study, so that any one of its runs can start all of it again (configOfRun).
           study: {
+            id: studyId,
+            fingerprint,
             methods,
             backbone: config.backbone,
             extraBackbones: config.extraBackbones,
@@ -130,12 +155,33 @@ export async function runStudy(project: Project, opts: RunStudyOptions): Promise
         },
       });
       setRunStatus(project, run.id, 'running', { backend: 'cpu' });
-      runs[entryName(m, backboneOf(m, v.backbone), config.backbone)] = run.id;
+      runs[entry] = run.id;
       runIds.push(run.id);
     }
   }
+  if (resume) {
+    const extraRuns = resume.runs.filter((r) => !runIds.includes(r.id));
+    if (extraRuns.length > 0) throw new SonoError('BAD_INPUT', `cannot resume run ${resume.runs[0].id}'s study: its run ${extraRuns[0].id} (${extraRuns[0].method}) has no place in it now; restart it instead`, extraRuns[0].id);
+    for (const id of runIds) setRunStatus(project, id, 'running');
+  }
+  // The fine-tuned networks of each backbone live with its PA / FA runs (fusion reads FA's).
+  const levelRuns = new Map<string, Partial<Record<'pa' | 'fa', string>>>();
+  for (const v of parts) {
+    const byLevel: Partial<Record<'pa' | 'fa', string>> = {};
+    for (const level of ['pa', 'fa'] as const) {
+      const id = runs[entryName(level, v.backbone, config.backbone)];
+      if (id) byLevel[level] = id;
+    }
+    levelRuns.set(v.backbone, byLevel);
+  }
+  const runOfLevel = (backbone: string, level: 'pa' | 'fa'): string => {
+    const id = levelRuns.get(backbone)?.[level];
+    if (!id) throw new SonoError('INTERNAL', `a ${level} network of ${backbone} was trained, but the study has no ${level} run for it`);
+    return id;
+  };
 
   try {
+    const stored = resume ? await storedFinetuning(project, levelRuns) : null;
     const computed: BackboneComputation[] = [];
     // Each backbone's share of the overall fraction, by the number of methods it reports: rough (the
     // shares differ in cost), but the fraction rises steadily through all of them.
@@ -153,13 +199,20 @@ export async function runStudy(project: Project, opts: RunStudyOptions): Promise
           modelsDir: opts.modelsDir,
           backbones: v.methods.some((m) => m !== 'haar') ? [getBackbone(v.backbone)] : [],
         },
-        { onProgress, signal: opts.signal, inline: opts.inline },
+        {
+          onProgress,
+          signal: opts.signal,
+          inline: opts.inline,
+          resume: stored?.get(v.backbone),
+          // Stored as each is trained, so that a study that stops keeps them for a resume.
+          onFinetuned: (net) => saveFoldNetwork(project, runOfLevel(net.backbone, net.method), net),
+          onFoldCheckpoint: (c) => saveFoldCheckpoint(project, runOfLevel(v.backbone, c.method), c.name, c.checkpoint),
+        },
       );
       computed.push({ backbone: v.backbone, computation });
     }
     const computation = combineBackbones(config.backbone, computed);
     opts.onProgress?.({ phase: 'report', done: 0, total: 1, overall: 1, etaSeconds: 0 });
-    await saveFinetuned(project, computation, runs, config.backbone);
     const rows = table1(computation, config.seed);
     const mcnemar = mcnemarTable(computation);
     const finishedAt = nowIso();

@@ -20,14 +20,30 @@ export async function computeStudyAnywhere(request: WorkerRequest, opts: Compute
       modelsDir: request.modelsDir,
       onProgress: opts.onProgress,
       signal: opts.signal,
+      resume: request.resume ?? opts.resume,
+      onFinetuned: opts.onFinetuned,
+      onFoldCheckpoint: opts.onFoldCheckpoint,
     });
   }
-  return runWorkerJob<StudyComputation, WorkerToClient>(url, request, {
+  // The worker goes on while a network is stored: stores run one after the other, in the order the
+  // worker reported them (a checkpoint before the network it leads to), and the job settles after them.
+  let stores: Promise<void> = Promise.resolve();
+  const queue = (work: () => void | Promise<void>) => {
+    stores = stores.then(work);
+    stores.catch(() => undefined);
+  };
+  return runWorkerJob<StudyComputation, WorkerToClient>(url, { ...request, resume: request.resume ?? opts.resume }, {
     what: 'study',
     signal: opts.signal,
     cancelGraceMs: CANCEL_GRACE_MS,
     onMessage: (m) => {
       if (m.type === 'progress') opts.onProgress?.(m.progress);
+      else if (m.type === 'finetuned') queue(() => opts.onFinetuned?.(m.net));
+      else if (m.type === 'fold-checkpoint') {
+        const { type: _type, ...c } = m;
+        queue(() => opts.onFoldCheckpoint?.(c));
+      }
     },
+    settleAfter: () => stores,
   });
 }

@@ -23,7 +23,10 @@ try {
   const result = await computeStudy(request.main, request.test, request.config, request.methods, {
     modelsDir: request.modelsDir,
     signal: controller.signal,
+    resume: request.resume,
     onProgress: (progress) => send({ type: 'progress', progress }),
+    onFinetuned: (net) => send({ type: 'finetuned', net }),
+    onFoldCheckpoint: (c) => send({ type: 'fold-checkpoint', ...c }),
   });
   send({ type: 'result', result });
 } catch (e) {

@@ -52,4 +52,23 @@ describe('the run history', () => {
     await w.setProps({ runs, busy: true });
     expect(row('r-failed').find('[data-testid="restart-r-failed"]').attributes('disabled')).toBeDefined();
   });
+
+  it('offers Resume beside Restart for interrupted and cancelled study runs only', async () => {
+    const runs = [
+      makeRun('r-done'),
+      makeRun('r-failed', { status: 'failed' }),
+      makeRun('r-interrupted', { status: 'interrupted' }),
+      makeRun('r-cancelled', { status: 'cancelled' }),
+      makeRun('r-tune', { status: 'cancelled', method: 'finetune' }),
+    ];
+    const w = mount(RunHistory, { props: { runs, busy: false } });
+    const resume = (id: string) => w.find(`tr[data-run="${id}"] [data-testid="resume-${id}"]`);
+    expect(['r-done', 'r-failed', 'r-interrupted', 'r-cancelled', 'r-tune'].filter((id) => resume(id).exists())).toEqual(['r-interrupted', 'r-cancelled']);
+    expect(w.find('tr[data-run="r-cancelled"] [data-testid="restart-r-cancelled"]').exists()).toBe(true);
+    await resume('r-cancelled').trigger('click');
+    expect(w.emitted('resume')).toEqual([['r-cancelled']]);
+    expect(w.emitted('restart')).toBeUndefined();
+    await w.setProps({ runs, busy: true });
+    expect(resume('r-interrupted').attributes('disabled')).toBeDefined();
+  });
 });

@@ -144,4 +144,19 @@ describe('the runs store', () => {
     expect(await store.start()).toBe(false);
     expect(fake.callsOf('runs.start')).toHaveLength(1);
   });
+
+  it('resumes a cancelled study in its own runs, with progress as for a start', async () => {
+    const store = useRunsStore();
+    await store.load();
+    await store.start();
+    const job = store.job!;
+    fake.finishJob('cancelled', 'study cancelled');
+    await vi.waitFor(() => expect(store.runs[0]?.status).toBe('cancelled'));
+    expect(await store.resume(job.runIds[0])).toBe(true);
+    expect(fake.callsOf('runs.resume')).toEqual([{ runId: job.runIds[0] }]);
+    expect(store.job).toMatchObject({ state: 'running', resumeOf: job.runIds[0], runIds: [job.runIds[0]] });
+    expect(store.running).toBe(true);
+    await vi.waitFor(() => expect(store.runs.find((r) => r.id === job.runIds[0])?.status).toBe('running'));
+    expect(await store.resume(job.runIds[0])).toBe(false);
+  });
 });

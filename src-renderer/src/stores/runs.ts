@@ -50,7 +50,7 @@ const isStudyEvent = (e: ProgressEvent) => e.job.startsWith('study-');
 
 /**
  * Studies of the open project: the form, the running job's live progress (from the backend's events,
- * re-attached from runs.active after a reload), cancel and restart, and the history of runs.
+ * re-attached from runs.active after a reload), cancel, restart and resume, and the history of runs.
  */
 export const useRunsStore = defineStore('runs', () => {
   const options = ref<StudyOptions | null>(null);
@@ -170,8 +170,10 @@ export const useRunsStore = defineStore('runs', () => {
   }
 
   const start = () => begin(() => api.call('runs.start', requestOf(form)));
-  /** Starts the run's study again from the beginning with its stored settings (there is no checkpoint to resume from). */
+  /** Starts the run's study again from the beginning with its stored settings. */
   const restart = (runId: string) => begin(() => api.call('runs.restart', { runId }));
+  /** Goes on with the run's stopped study, reusing the fold networks it had fine-tuned. */
+  const resume = (runId: string) => begin(() => api.call('runs.resume', { runId }));
 
   async function cancel(): Promise<void> {
     if (!job.value || !running.value) return;
@@ -194,5 +196,5 @@ export const useRunsStore = defineStore('runs', () => {
     listError.value = null;
   }
 
-  return { options, runs, job, form, starting, error, listError, running, preset, finetunes, canStart, load, loadRuns, refreshActive, start, restart, cancel, toggleMethod, reset };
+  return { options, runs, job, form, starting, error, listError, running, preset, finetunes, canStart, load, loadRuns, refreshActive, start, restart, resume, cancel, toggleMethod, reset };
 });

@@ -277,7 +277,35 @@ export function createFakeBackend(imageCount = 3): FakeBackend {
           config: { folds: i.folds ?? 3, split: i.split ?? 'kfold', backbone: i.backbone ?? 'mobilenet_v2_0.35_224' } as StudyJob['config'],
           quick: i.quick ?? false,
           restartOf: method === 'runs.restart' ? i.runId : null,
+          resumeOf: null,
           runIds,
+          startedAt: '2025-01-01T00:00:00.000Z',
+          finishedAt: null,
+          progress: null,
+          loss: [],
+          error: null,
+          reportDir: '/fake/project/reports/x',
+        };
+        return { ...fake.job };
+      }
+      case 'runs.resume': {
+        if (fake.job?.state === 'running') throw new Error(`cannot resume a study: study ${fake.job.job} is running`);
+        const run = fake.runs.find((r) => r.id === i.runId);
+        if (!run) throw new Error(`run ${i.runId} is not in this project`);
+        if (run.status !== 'cancelled' && run.status !== 'interrupted' && run.status !== 'failed') throw new Error(`the study of run ${i.runId} cannot be resumed (${run.status})`);
+        run.status = 'running';
+        run.error = null;
+        fake.job = {
+          job: `study-fake-${fake.runs.length + 1}`,
+          project: '/fake/project',
+          state: 'running',
+          methods: [run.method] as StudyJob['methods'],
+          unavailable: [],
+          config: { folds: 3, split: 'kfold', backbone: run.backbone ?? 'mobilenet_v2_0.35_224' } as StudyJob['config'],
+          quick: false,
+          restartOf: null,
+          resumeOf: i.runId,
+          runIds: [run.id],
           startedAt: '2025-01-01T00:00:00.000Z',
           finishedAt: null,
           progress: null,
