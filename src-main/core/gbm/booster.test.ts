@@ -125,6 +125,22 @@ describe('GbmClassifier', () => {
     b.forEach((t, i) => t.value.forEach((v, j) => expect(v).toBeCloseTo(a[i].value[j], 9)));
   });
 
+  it('gives the same trees when small nodes keep no histogram and their children are built from rows', async () => {
+    const { d, y } = makeData(3000, 12, 13, (r) => (r[0] + r[1] * r[2] > 0 ? 1 : 0), 0.1);
+    for (let i = 0; i < 3000; i += 13) d.x[i * 12 + 1] = NaN;
+    const kept = await new GbmClassifier({ maxIter: 5, threads: 1 }, { minHistogramRows: 0 }).fit(d, y);
+    // No node keeps a histogram, the root included: every node is built from its rows in scratch.
+    const none = await new GbmClassifier({ maxIter: 5, threads: 1 }, { minHistogramRows: 1e9 }).fit(d, y);
+    const threads = await new GbmClassifier({ maxIter: 5, threads: 2 }, { minHistogramRows: 400, minParallelCells: 0, minParallelWork: 0 }).fit(d, y);
+    const a = kept.toJSON().trees;
+    for (const other of [none, threads]) {
+      const b = other.toJSON().trees;
+      expect(b.map((t) => t.feature)).toEqual(a.map((t) => t.feature));
+      expect(b.map((t) => t.threshold)).toEqual(a.map((t) => t.threshold));
+      b.forEach((t, i) => t.value.forEach((v, j) => expect(v).toBeCloseTo(a[i].value[j], 9)));
+    }
+  });
+
   it('honours maxDepth, maxLeafNodes and minSamplesLeaf', async () => {
     const { d, y } = makeData(1000, 4, 12, xor, 0.2);
     const m = await new GbmClassifier({ maxIter: 5, maxDepth: 2, minSamplesLeaf: 40, threads: 1 }).fit(d, y);

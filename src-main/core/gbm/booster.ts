@@ -13,6 +13,13 @@ import { allocSharedArrays, OP_BIN_FIT, OP_BIN_MAP, WorkerPool, type SharedArray
 const BINNING_SAMPLE = 200_000;
 /** Below this many training cells (rows x features) starting worker threads costs more than it saves. */
 const MIN_PARALLEL_CELLS = 1 << 21;
+/**
+ * Nodes this small keep no histogram. Writing one out and reading it back for the subtraction cost
+ * about 2-3 us per feature once it had left the cache (profile of the 5000 x 4096 benchmark), about
+ * what a build from 700-1000 rows takes. An estimate: on the loaded machine its effect alone was
+ * within the noise (docs/performance.md, section 3).
+ */
+const MIN_HISTOGRAM_ROWS = 1024;
 
 /** Knobs for tests and benchmarks; the defaults suit normal use. */
 export interface GbmTuning {
@@ -22,6 +29,8 @@ export interface GbmTuning {
   minParallelCells?: number;
   /** Smallest (rows x features) of one tree-growth step that is shared with the worker threads. */
   minParallelWork?: number;
+  /** Fewest rows of a node whose histogram is kept for the subtraction trick (smaller ones rebuild from rows). */
+  minHistogramRows?: number;
 }
 
 export interface FitOptions {
@@ -118,6 +127,7 @@ export class GbmClassifier {
         l2: p.l2,
         learningRate: p.learningRate,
         histogramSlots: slots,
+        minHistogramRows: this.tuning.minHistogramRows ?? MIN_HISTOGRAM_ROWS,
         minParallelWork: this.tuning.minParallelWork ?? 1 << 18,
       }, pool);
 

@@ -2,7 +2,7 @@ import { EDGE_STRIDE, MISSING_BIN } from './binning.js';
 import { buildHistogramAll, buildHistogramIndexed, FEATURE_STRIDE, subtractHistogram } from './histogram.js';
 import {
   MODE_ALL, MODE_INDEXED, MODE_NONE, MODE_SUBTRACT, N_END, N_FIND, N_MODE, N_ORD, N_PARENT, N_SIBLING, N_SLOT, N_START,
-  runNodeTaskChunk, TF_L2, TF_MIN_HESS, TF_NODE, TI_MIN_LEAF, TI_N_ACTIVE, TI_N_FEATURES, TI_N_ROWS, TI_NODE, TI_NODE_STRIDE,
+  runNodeTaskChunk, TF_L2, TF_MIN_HESS, TF_NODE, TF_SCRATCH, TI_MIN_LEAF, TI_N_ACTIVE, TI_N_FEATURES, TI_N_ROWS, TI_NODE, TI_NODE_STRIDE,
   type NodeKernels,
 } from './node-task.js';
 import { findBestSplit, resetSplit, SPLIT_BIN, SPLIT_CL, SPLIT_FEATURE, SPLIT_GAIN, SPLIT_GL, SPLIT_HL, SPLIT_MISSING_LEFT, SPLIT_RECORD } from './split.js';
@@ -13,6 +13,12 @@ const KERNELS: NodeKernels = { buildHistogramAll, buildHistogramIndexed, subtrac
 /** Result record stride per participant: two split records. */
 const RESULT_STRIDE = 2 * SPLIT_RECORD;
 const EPS = 2.220446049250313e-16;
+/**
+ * Chunks of a step per thread. A step ends when its last chunk does, so the others wait for up to a
+ * chunk's time, and a thread the OS deschedules holds its chunk meanwhile; small chunks bound both,
+ * and claiming one costs a compare-and-swap. 8 per thread left the workers idle for 5-15 % of a fit.
+ */
+const CHUNKS_PER_PARTICIPANT = 32;
 
 export interface GrowerConfig {
   maxLeafNodes: number;
@@ -23,6 +29,8 @@ export interface GrowerConfig {
   learningRate: number;
   /** Histogram slots that fit in memory (at least 3); fewer than maxLeafNodes + 1 forces eviction. */
   histogramSlots: number;
+  /** Fewest rows of a node whose histogram is kept in a slot for its children's subtraction trick. */
+  minHistogramRows: number;
   /** Smallest (rows x features) of a step worth waking the worker threads for. */
   minParallelWork: number;
 }
@@ -44,7 +52,10 @@ export function histogramSlotBytes(nFeatures: number): number {
  * child only and derives the larger one as parent minus smaller (the subtraction trick), so a tree
  * costs about as much as two passes over the data. Histograms live in a fixed set of slots; when they
  * run out, the leaf least likely to be split (lowest gain) gives up its slot and, should it be split
- * after all, both its children are built directly.
+ * after all, both its children are built directly. Nodes with fewer than minHistogramRows rows get no
+ * slot at all (their histograms live only in the threads' scratch blocks while their split is found):
+ * at a few hundred rows, writing a histogram back to memory and reading it for the subtraction later
+ * costs more than building both children from rows.
  */
 export class TreeGrower {
   private readonly maxNodes: number;
@@ -95,6 +106,7 @@ export class TreeGrower {
     s.tf[TF_L2] = cfg.l2;
     // A positive floor keeps H_L + l2 above zero in the gain even with minChildWeight = l2 = 0.
     s.tf[TF_MIN_HESS] = Math.max(cfg.minChildWeight, Number.MIN_VALUE);
+    s.tf[TF_SCRATCH] = cfg.histogramSlots * nFeatures * FEATURE_STRIDE;
   }
 
   /** Grows one tree on the gradients in s.gh, splitting only on the first `nActive` of s.features. */
@@ -131,7 +143,7 @@ export class TreeGrower {
     let leaves = 1;
 
     if (this.canSplit(0) && nActive > 0) {
-      const slot = this.acquireSlot();
+      const slot = this.slotFor(0);
       this.setTaskNode(0, MODE_ALL, slot, 0, nRows, true, 0, -1, -1);
       this.setTaskNode(1, MODE_NONE, -1, 0, 0, false, -1, -1, -1);
       this.runTask(nRows);
@@ -252,8 +264,9 @@ export class TreeGrower {
     const nSmall = this.end[small] - this.start[small];
     const nLarge = this.end[large] - this.start[large];
     if (parentSlot >= 0 && needLarge) {
-      // The small child is built even when it cannot split: the large one is derived from it.
-      const slotA = this.acquireSlot();
+      // The small child is built even when it cannot split (then in scratch only): the large one is
+      // derived from it.
+      const slotA = needSmall ? this.slotFor(small) : -1;
       this.gather(small);
       this.setTaskNode(0, MODE_INDEXED, slotA, this.start[small], this.end[small], needSmall, small, -1, -1);
       this.setTaskNode(1, MODE_SUBTRACT, parentSlot, 0, 0, true, large, parentSlot, slotA);
@@ -262,15 +275,17 @@ export class TreeGrower {
       else this.releaseSlot(slotA);
       this.adoptResult(1, large, parentSlot);
     } else if (parentSlot >= 0) {
+      const slot = this.keeps(small) ? parentSlot : -1;
+      if (slot < 0) this.releaseSlot(parentSlot);
       this.gather(small);
-      this.setTaskNode(0, MODE_INDEXED, parentSlot, this.start[small], this.end[small], true, small, -1, -1);
+      this.setTaskNode(0, MODE_INDEXED, slot, this.start[small], this.end[small], true, small, -1, -1);
       this.setTaskNode(1, MODE_NONE, -1, 0, 0, false, -1, -1, -1);
       this.runTask(nSmall);
-      this.adoptResult(0, small, parentSlot);
+      this.adoptResult(0, small, slot);
     } else {
-      // The parent's histogram was evicted: build whichever children can split from their rows.
+      // The parent's histogram was evicted or not kept: build whichever children can split from their rows.
       const kids = [small, large].filter((n) => this.canSplit(n));
-      const slots = kids.map(() => this.acquireSlot());
+      const slots = kids.map((n) => this.slotFor(n));
       for (let c = 0; c < 2; c++) {
         if (c < kids.length) {
           this.gather(kids[c]);
@@ -323,7 +338,7 @@ export class TreeGrower {
     }
     const work = (rows + FEATURE_STRIDE) * this.nActive;
     if (pool !== null && work >= this.cfg.minParallelWork) {
-      pool.run(OP_NODE, this.nActive, Math.max(4, Math.ceil(this.nActive / (participants * 8))), this.local);
+      pool.run(OP_NODE, this.nActive, Math.max(4, Math.ceil(this.nActive / (participants * CHUNKS_PER_PARTICIPANT))), this.local);
     } else {
       this.local(0, this.nActive);
     }
@@ -355,6 +370,15 @@ export class TreeGrower {
     this.splittable[this.nSplittable++] = n;
   }
 
+  private keeps(n: number): boolean {
+    return this.end[n] - this.start[n] >= this.cfg.minHistogramRows;
+  }
+
+  /** A slot for node n's histogram, or -1 when n is too small to keep one. */
+  private slotFor(n: number): number {
+    return this.keeps(n) ? this.acquireSlot() : -1;
+  }
+
   private acquireSlot(): number {
     if (this.nFree === 0) {
       // Evict the splittable leaf with the lowest gain: the one least likely to be split before the tree is full.
@@ -372,6 +396,7 @@ export class TreeGrower {
   }
 
   private releaseSlot(slot: number): void {
+    if (slot < 0) return;
     this.freeSlots[this.nFree++] = slot;
   }
 }

@@ -38,21 +38,24 @@ export function findBestSplit(
   const parent = (G * G) / (H + l2);
   const cM = hist[off + 767];
   let bestGain = best[bOff];
+  // Divisions dominate the scan; most bins lose, which comparing the gain's numerator with this bound
+  // times its denominator shows with multiplications only. The margin keeps rounding from rejecting a
+  // bin that wins by a hair; such bins then get the exact test.
+  let bound = (bestGain + parent) * 0.999999999;
   const bestFeature = best[bOff + 1];
   let found = false;
   let fBin = 0, fMissLeft = 0, fGL = 0, fHL = 0, fCL = 0;
 
   // Left to right, missing values on the right. With missing values present the last real bin is a
-  // candidate too: it separates "has a value" from "missing".
+  // candidate too: it separates "has a value" from "missing". Empty bins are not skipped: adding their
+  // zeros repeats the previous bin's sums, whose gain cannot win twice (only a strictly larger gain
+  // replaces the best), and a test per bin mispredicts on half-filled nodes.
   const lastA = cM > 0 ? nBins - 1 : nBins - 2;
   let gl = 0, hl = 0, cl = 0;
-  for (let b = 0; b <= lastA; b++) {
-    const o = off + b * 3;
-    const c = hist[o + 2];
-    if (c === 0) continue;
+  for (let b = 0, o = off; b <= lastA; b++, o += 3) {
     gl += hist[o];
     hl += hist[o + 1];
-    cl += c;
+    cl += hist[o + 2];
     if (cl < minLeaf) continue;
     const cr = C - cl;
     if (cr < minLeaf) break;
@@ -62,12 +65,11 @@ export function findBestSplit(
     const gr = G - gl;
     const dl = hl + l2;
     const dr = hr + l2;
-    const num = gl * gl * dr + gr * gr * dl;
-    // Divisions dominate the scan; most bins lose, which this test shows with multiplications only.
-    if (num < (bestGain + parent) * (dl * dr) * 0.999999999) continue;
+    if (gl * gl * dr + gr * gr * dl < bound * (dl * dr)) continue;
     const gain = (gl * gl) / dl + (gr * gr) / dr - parent;
     if (gain > bestGain || (gain === bestGain && !found && feature < bestFeature)) {
       bestGain = gain;
+      bound = (bestGain + parent) * 0.999999999;
       found = true;
       fBin = b;
       fMissLeft = cM === 0 && cl > cr ? 1 : 0;
@@ -82,13 +84,10 @@ export function findBestSplit(
     gl = hist[off + 765];
     hl = hist[off + 766];
     cl = cM;
-    for (let b = 0; b <= nBins - 2; b++) {
-      const o = off + b * 3;
-      const c = hist[o + 2];
-      if (c === 0) continue;
+    for (let b = 0, o = off; b <= nBins - 2; b++, o += 3) {
       gl += hist[o];
       hl += hist[o + 1];
-      cl += c;
+      cl += hist[o + 2];
       if (cl < minLeaf) continue;
       const cr = C - cl;
       if (cr < minLeaf) break;
@@ -98,10 +97,11 @@ export function findBestSplit(
       const gr = G - gl;
       const dl = hl + l2;
       const dr = hr + l2;
-      if (gl * gl * dr + gr * gr * dl < (bestGain + parent) * (dl * dr) * 0.999999999) continue;
+      if (gl * gl * dr + gr * gr * dl < bound * (dl * dr)) continue;
       const gain = (gl * gl) / dl + (gr * gr) / dr - parent;
       if (gain > bestGain || (gain === bestGain && !found && feature < bestFeature)) {
         bestGain = gain;
+        bound = (bestGain + parent) * 0.999999999;
         found = true;
         fBin = b;
         fMissLeft = 1;

@@ -2,7 +2,7 @@ import * as workerThreads from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
 import { EDGE_STRIDE, featureBinEdges, fitBinEdgesBlock, mapBinsBlock } from './binning.js';
 import { buildHistogramAll, buildHistogramIndexed, clearFeatureHistogram, FEATURE_STRIDE, subtractHistogram } from './histogram.js';
-import { runNodeTaskChunk, TF_SIZE, TI_SIZE, type NodeKernels, type NodeTaskState } from './node-task.js';
+import { runNodeTaskChunk, SCRATCH_STRIDE, TF_SIZE, TI_SIZE, type NodeKernels, type NodeTaskState } from './node-task.js';
 import { findBestSplit, SPLIT_RECORD } from './split.js';
 
 /**
@@ -107,7 +107,7 @@ export function allocSharedArrays(f: FitShape, shared: boolean): SharedArrays {
     gh: allocArray(Float32Array, 2 * n, shared),
     idx: allocArray(Int32Array, n, shared),
     ord: allocArray(Float32Array, 2 * n, shared),
-    hist: allocArray(Float64Array, f.slots * f.nCols * FEATURE_STRIDE, shared),
+    hist: allocArray(Float64Array, f.slots * f.nCols * FEATURE_STRIDE + f.participants * SCRATCH_STRIDE, shared),
     results: allocArray(Float64Array, f.participants * 2 * SPLIT_RECORD, shared),
   };
 }
@@ -129,7 +129,10 @@ export function workerMain(wt: typeof workerThreads, k: WorkerKernels): void {
   const s = views as unknown as SharedArrays;
   const pid = d.pid;
   let scratch = new Float64Array(0);
-  let seen = Atomics.load(ctrl, 0);
+  // Generations count from 0 and the first job is 1. Starting from 0 rather than from the current
+  // value matters: the pool may publish its first job (the bin fitting) before this worker gets here,
+  // and a worker that took that job's generation as already seen slept through it.
+  let seen = 0;
   for (;;) {
     Atomics.wait(ctrl, 0, seen);
     const gen = Atomics.load(ctrl, 0);
