@@ -13,6 +13,7 @@ import { QUICK_OVERRIDES, resolveStudyConfig, splitMethods, studyVariants, type 
 import { runStudy } from '../src-main/core/study/run-study.js';
 import { listDetections } from '../src-main/core/study/store.js';
 import { sonotl } from './helpers/cli.js';
+import { TINY_STUDY } from '../src-main/core/study/tiny-study.test-util.js';
 
 /**
  * extraBackbones: the CNN methods run again with another backbone (here a tiny user backbone added the
@@ -53,11 +54,7 @@ const SMALL: StudyConfigInput = {
   ...QUICK_OVERRIDES,
   split: 'kfold',
   folds: 3,
-  gbm: { maxIter: 10, maxLeafNodes: 4 },
-  hardNegativeMaxIter: 5,
-  windows: { scales: 2, aspects: 1, stride: 0.34 },
-  samples: { positivesPerImage: 3, hardNegativesPerImage: 2 },
-  detect: { refine: false },
+  ...TINY_STUDY,
 };
 
 beforeAll(async () => {

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { listRuns, openProject } from '../src-main/core/project/index.js';
 import { sonotl } from './helpers/cli.js';
 import { CLI, ROOT, SHARED } from './helpers/paths.js';
+import { TINY_FINETUNE, TINY_STUDY } from '../src-main/core/study/tiny-study.test-util.js';
 
 const MODELS = join(SHARED, 'models');
 const missing = existsSync(join(MODELS, 'mobilenet_v2_0.35_224', 'model.json')) ? null : `${MODELS}/mobilenet_v2_0.35_224 is missing`;
@@ -22,12 +23,8 @@ const CONFIG = {
   methods: ['haar', 'pa'],
   split: 'kfold',
   folds: 3,
-  gbm: { maxIter: 10, maxLeafNodes: 4 },
-  hardNegativeMaxIter: 5,
-  windows: { scales: 2, aspects: 1, stride: 0.34 },
-  samples: { positivesPerImage: 3, hardNegativesPerImage: 2 },
-  detect: { refine: false },
-  finetune: { epochs: 1, cropSize: 64, batchSize: 8, positivesPerImage: 2, negativeRatio: 1, validationFraction: 0 },
+  ...TINY_STUDY,
+  finetune: TINY_FINETUNE,
 };
 
 /** Starts the study and SIGKILLs it once its first fold network is stored and the second one is in training. */

@@ -8,6 +8,7 @@ import { getRun, listImages, listRunLosses, listRunModels, setSplit, type Projec
 import { QUICK_OVERRIDES, resolveStudyConfig, splitMethods } from './config.js';
 import type { StudyProgress } from './progress.js';
 import { runStudy } from './run-study.js';
+import { TINY_FINETUNE, TINY_STUDY } from './tiny-study.test-util.js';
 
 /**
  * PA and FA as study methods: per fold the backbone is fine-tuned on that fold's training images, its
@@ -32,12 +33,8 @@ describe('study with fine-tuned methods', () => {
       ...QUICK_OVERRIDES,
       methods: ['haar', 'pa', 'fa', 'fusion'],
       split: 'fixed',
-      gbm: { maxIter: 10, maxLeafNodes: 4 },
-      hardNegativeMaxIter: 5,
-      windows: { scales: 2, aspects: 1, stride: 0.34 },
-      samples: { positivesPerImage: 3, hardNegativesPerImage: 2 },
-      detect: { refine: false },
-      finetune: { epochs: 1, cropSize: 64, batchSize: 8, positivesPerImage: 2, negativeRatio: 1, validationFraction: 0 },
+      ...TINY_STUDY,
+      finetune: TINY_FINETUNE,
     });
     const events: StudyProgress[] = [];
     const out = join(fx.root, 'report');

@@ -8,6 +8,7 @@ import { QUICK_OVERRIDES, resolveStudyConfig } from './config.js';
 import type { StudyProgress } from './progress.js';
 import { resumeStudy, runStudy, type StudyResult } from './run-study.js';
 import { listDetections } from './store.js';
+import { TINY_FINETUNE, TINY_STUDY } from './tiny-study.test-util.js';
 
 /**
  * A study cancelled after its first fold network was stored, then resumed: the stored network is used
@@ -22,12 +23,8 @@ const config = resolveStudyConfig({
   methods: ['haar', 'pa'],
   split: 'kfold',
   folds: 3,
-  gbm: { maxIter: 10, maxLeafNodes: 4 },
-  hardNegativeMaxIter: 5,
-  windows: { scales: 2, aspects: 1, stride: 0.34 },
-  samples: { positivesPerImage: 3, hardNegativesPerImage: 2 },
-  detect: { refine: false },
-  finetune: { epochs: 1, cropSize: 64, batchSize: 8, positivesPerImage: 2, negativeRatio: 1, validationFraction: 0 },
+  ...TINY_STUDY,
+  finetune: TINY_FINETUNE,
 });
 
 beforeAll(async () => {
