@@ -8,16 +8,18 @@
  * 'crop' (`--exact-windows`): each window is cropped, resized to 224 x 224 and run through the network
  * with global average pooling, as in the original study. Exact but one network pass per window, so only
  * for small runs.
+ * A backbone whose feature layer is a vector rather than a map (CaffeNet's fc7) always runs 'crop': each
+ * window is resized to the network's input (227 x 227) with the entry's preprocessing and the layer's
+ * output is the feature; see cnnWindowMode.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadBackbone, type LocateOptions } from '../backbones/locate.js';
 import { createFeatureExtractor, type FeatureExtractor } from '../backbones/onnx-features.js';
-import { preprocess } from '../backbones/preprocess.js';
 import { getBackbone, type BackboneEntry } from '../backbones/registry.js';
+import { featureExportOptions, supportsRoiFeatures, windowPreprocessor, type WindowPreprocessor } from '../backbones/window-input.js';
 import { ImageStateCache, type GrayImage, type WindowScorer } from '../detect/window-scorer.js';
 import type { Box } from '../metrics/index.js';
+import { useCpuBackend } from '../ml/cpu-backend.js';
 import { exportLayersModel } from '../onnx/export-tfjs.js';
 import { FeatureMapper, type FeatureMap } from './cnn-feature-map.js';
 import { roiAveragePool } from './cnn-roi-pool.js';
@@ -45,9 +47,15 @@ export function levelFactor(level: number, levelsPerOctave: number): number {
   return 2 ** (-level / levelsPerOctave);
 }
 
+/** The mode a study really runs for `backboneId`: 'crop' whenever ROI pooling is impossible (fc7 features). */
+export function cnnWindowMode(backboneId: string, requested: CnnWindowMode): CnnWindowMode {
+  return requested === 'roi' && !supportsRoiFeatures(getBackbone(backboneId)) ? 'crop' : requested;
+}
+
 export class CnnWindowScorer implements WindowScorer {
   readonly name: string;
   readonly featureDim: number;
+  private readonly preprocess: WindowPreprocessor;
   private readonly maps = new ImageStateCache<Map<number, Promise<FeatureMap>>>();
 
   private constructor(
@@ -62,22 +70,23 @@ export class CnnWindowScorer implements WindowScorer {
   ) {
     this.featureDim = entry.featureDim;
     this.name = name;
+    this.preprocess = windowPreprocessor(entry);
   }
 
   /** A scorer over `model` (e.g. a fine-tuned copy), or over the registered pretrained weights when omitted. */
   static async create(backboneId: string, opts: CnnScorerOptions & { model?: LayersModel; locate?: LocateOptions } = {}): Promise<CnnWindowScorer> {
     const entry = getBackbone(backboneId);
-    if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
+    await useCpuBackend('the window scorer');
     const owned = opts.model ? null : await loadBackbone(backboneId, opts.locate);
     const model = opts.model ?? owned!;
-    const mode = opts.mode ?? 'roi';
+    const mode = cnnWindowMode(backboneId, opts.mode ?? 'roi');
     const threads = opts.threads ?? 1;
     let mapper: FeatureMapper | null = null;
     let extractor: FeatureExtractor | null = null;
     if (mode === 'roi') {
-      mapper = new FeatureMapper(model, { featureLayer: entry.featureLayer, threads });
+      mapper = new FeatureMapper(model, { featureLayer: entry.featureLayer, threads, preprocess: windowPreprocessor(entry) });
     } else {
-      const bytes = exportLayersModel(model, { outputLayer: entry.featureLayer, pooling: 'avg' });
+      const bytes = exportLayersModel(model, featureExportOptions(entry));
       extractor = await createFeatureExtractor(bytes, { threads, providers: ['cpu'] });
     }
     return new CnnWindowScorer(entry, mode, opts.levelsPerOctave ?? 2, opts.batch ?? 16, mapper, extractor, owned, opts.name ?? 'na');
@@ -117,7 +126,7 @@ export class CnnWindowScorer implements WindowScorer {
     const buf = new Float32Array(this.batch * per);
     for (let start = 0; start < windows.length; start += this.batch) {
       const n = Math.min(this.batch, windows.length - start);
-      for (let k = 0; k < n; k++) preprocess(image, windows[start + k], this.entry.inputSize, buf, k * per);
+      for (let k = 0; k < n; k++) this.preprocess(image, windows[start + k], this.entry.inputSize, buf, k * per);
       const feats = await this.extractor!.run(n === this.batch ? buf : buf.subarray(0, n * per), n);
       out.set(feats, start * this.featureDim);
     }
