@@ -9,11 +9,18 @@ export class HaarScorer implements WindowScorer {
   private readonly cache = new ImageStateCache<IntegralImages>();
 
   async features(image: GrayImage, windows: readonly Box[]): Promise<Float32Array> {
-    const ii = this.cache.get(image, () => integralImages(image));
-    return haarFeatures(ii, windows);
+    return haarFeatures(this.integral(image), windows);
+  }
+
+  async featuresInto(image: GrayImage, windows: readonly Box[], out: Float32Array, offset: number, rowStride: number): Promise<void> {
+    haarFeatures(this.integral(image), windows, out, offset, rowStride);
   }
 
   release(): void {
     this.cache.clear();
+  }
+
+  private integral(image: GrayImage): IntegralImages {
+    return this.cache.get(image, () => integralImages(image));
   }
 }

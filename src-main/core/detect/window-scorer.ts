@@ -14,6 +14,11 @@ export interface WindowScorer {
   readonly featureDim: number;
   /** Features of every window, row-major: windows.length x featureDim. Windows are integer and inside the image. */
   features(image: GrayImage, windows: readonly Box[]): Promise<Float32Array>;
+  /**
+   * The same features written into `out`, window i's vector at `offset + i * rowStride`; optional.
+   * Fusion uses it to fill its concatenated matrix directly instead of copying each family's block.
+   */
+  featuresInto?(image: GrayImage, windows: readonly Box[], out: Float32Array, offset: number, rowStride: number): Promise<void>;
   /** Drops what is kept for images (call between images when memory matters); optional. */
   release?(): void;
   /** Frees native resources (ONNX sessions). */

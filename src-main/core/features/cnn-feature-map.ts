@@ -87,6 +87,11 @@ export class FeatureMapper {
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
         executionProviders: ['cpu'],
+        // ONNX Runtime's intra-op threads spin-wait for work by default. Between the passes of one
+        // detection this thread pools the maps, and the spinning threads take the cores it needs; with
+        // other processes on the cores, a spinning thread also waits for a descheduled peer. Blocking
+        // instead made whole-image NA detection 1.6x faster on the 2-core machine (docs/performance.md 5).
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
       }),
     );
     this.sessions.set(key, s);

@@ -59,6 +59,22 @@ describe('roiAveragePool', () => {
     expect(Array.from(out.subarray(0, map.channels))).toEqual([0, 0, 0, 0, 0]);
   });
 
+  it('writes rows at an offset and stride into a wider matrix, leaving the other columns alone', () => {
+    const windows: Box[] = [
+      { x: 10, y: 20, w: 200, h: 150 },
+      { x: 55.5, y: 3, w: 90, h: 240 },
+    ];
+    const stride = map.channels + 3;
+    const out = new Float32Array(2 + windows.length * stride).fill(-99);
+    roiAveragePool(map, windows, out, 2, stride);
+    const packed = roiAveragePool(map, windows);
+    windows.forEach((_, k) => {
+      expect(Array.from(out.subarray(2 + k * stride, 2 + k * stride + map.channels))).toEqual(Array.from(packed.subarray(k * map.channels, (k + 1) * map.channels)));
+      expect(Array.from(out.subarray(2 + k * stride + map.channels, 2 + (k + 1) * stride))).toEqual([-99, -99, -99]);
+    });
+    expect(() => roiAveragePool(map, windows, out, 0, map.channels - 1)).toThrow(/row stride/);
+  });
+
   it('refuses a map whose data does not match its shape', () => {
     expect(() => roiAveragePool({ ...map, data: new Float32Array(10) }, [{ x: 0, y: 0, w: 10, h: 10 }])).toThrow(/holds 10 values, not 9x13x5/);
   });

@@ -56,20 +56,6 @@ function integralOf(map: FeatureMap): Float64Array {
   return table;
 }
 
-/** Corner indices and weights of the bilinear interpolation of the table at fractional (u, v). */
-function corner(u: number, v: number, map: FeatureMap): { idx: [number, number, number, number]; w: [number, number, number, number] } {
-  const j = Math.min(map.cols - 1, Math.floor(u));
-  const i = Math.min(map.rows - 1, Math.floor(v));
-  const fx = u - j;
-  const fy = v - i;
-  const stride = (map.cols + 1) * map.channels;
-  const base = i * stride + j * map.channels;
-  return {
-    idx: [base, base + map.channels, base + stride, base + stride + map.channels],
-    w: [(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy],
-  };
-}
-
 /** A span of a window in cells, widened to its nearest whole cell when thinner than a hundredth of one. */
 function span(a: number, b: number, n: number): [number, number] {
   if (b - a >= 1e-2) return [a, b];
@@ -77,31 +63,62 @@ function span(a: number, b: number, n: number): [number, number] {
   return [cell, cell + 1];
 }
 
-/** Pooled features of each window into `out` at `outOffset` (windows.length x channels, row-major). */
-export function roiAveragePool(map: FeatureMap, windows: readonly Box[], out?: Float32Array, outOffset = 0): Float32Array {
+/**
+ * Pooled features of each window into `out`: window k's vector starts at `outOffset + k * rowStride`
+ * (default: packed rows, windows.length x channels). A larger stride writes into one block of a wider
+ * matrix, as fusion does with its concatenated families.
+ */
+export function roiAveragePool(map: FeatureMap, windows: readonly Box[], out?: Float32Array, outOffset = 0, rowStride = map.channels): Float32Array {
   const { data, cols, channels } = map;
   if (data.length !== map.rows * cols * channels) {
     throw new SonoError('BAD_INPUT', `feature map holds ${data.length} values, not ${map.rows}x${cols}x${channels}`);
   }
+  if (rowStride < channels) throw new SonoError('BAD_INPUT', `row stride ${rowStride} is less than the ${channels} channels`);
   const result = out ?? new Float32Array(windows.length * channels);
   const table = integralOf(map);
-  for (let k = 0; k < windows.length; k++) {
-    const cells = windowToCells(map, windows[k]);
-    const [u0, u1] = span(cells.u0, cells.u1, cols);
-    const [v0, v1] = span(cells.v0, cells.v1, map.rows);
-    // sum = F(u1, v1) - F(u0, v1) - F(u1, v0) + F(u0, v0), each F a bilinear read of the table.
-    const terms = [corner(u1, v1, map), corner(u0, v1, map), corner(u1, v0, map), corner(u0, v0, map)];
-    const signs = [1, -1, -1, 1];
-    const area = (u1 - u0) * (v1 - v0);
-    const dst = outOffset + k * channels;
-    for (let c = 0; c < channels; c++) {
-      let sum = 0;
-      for (let t = 0; t < 4; t++) {
-        const { idx, w } = terms[t];
-        sum += signs[t] * (w[0] * table[idx[0] + c] + w[1] * table[idx[1] + c] + w[2] * table[idx[2] + c] + w[3] * table[idx[3] + c]);
-      }
-      result[dst + c] = sum / area;
-    }
-  }
+  for (let k = 0; k < windows.length; k++) poolWindow(map, table, windows[k], result, outOffset + k * rowStride);
   return result;
+}
+
+/**
+ * sum = F(u1, v1) - F(u0, v1) - F(u1, v0) + F(u0, v0), each F a bilinear read of the table (four
+ * entries). The 16 offsets and weights are scalars so the channel loop reads no arrays but the table:
+ * this loop is most of the CNN methods' detection time.
+ */
+function poolWindow(map: FeatureMap, table: Float64Array, win: Box, out: Float32Array, dst: number): void {
+  const { cols, rows, channels } = map;
+  const cells = windowToCells(map, win);
+  const [u0, u1] = span(cells.u0, cells.u1, cols);
+  const [v0, v1] = span(cells.v0, cells.v1, rows);
+  const stride = (cols + 1) * channels;
+  const j0 = Math.min(cols - 1, Math.floor(u0));
+  const j1 = Math.min(cols - 1, Math.floor(u1));
+  const i0 = Math.min(rows - 1, Math.floor(v0));
+  const i1 = Math.min(rows - 1, Math.floor(v1));
+  const fx0 = u0 - j0;
+  const fx1 = u1 - j1;
+  const fy0 = v0 - i0;
+  const fy1 = v1 - i1;
+  // Corner t = (u, v) reads entries base, base + C, base + stride, base + stride + C with the bilinear weights.
+  const b11 = i1 * stride + j1 * channels;
+  const b01 = i1 * stride + j0 * channels;
+  const b10 = i0 * stride + j1 * channels;
+  const b00 = i0 * stride + j0 * channels;
+  const c11 = b11 + channels, d11 = b11 + stride, e11 = d11 + channels;
+  const c01 = b01 + channels, d01 = b01 + stride, e01 = d01 + channels;
+  const c10 = b10 + channels, d10 = b10 + stride, e10 = d10 + channels;
+  const c00 = b00 + channels, d00 = b00 + stride, e00 = d00 + channels;
+  const w11a = (1 - fx1) * (1 - fy1), w11b = fx1 * (1 - fy1), w11c = (1 - fx1) * fy1, w11d = fx1 * fy1;
+  const w01a = (1 - fx0) * (1 - fy1), w01b = fx0 * (1 - fy1), w01c = (1 - fx0) * fy1, w01d = fx0 * fy1;
+  const w10a = (1 - fx1) * (1 - fy0), w10b = fx1 * (1 - fy0), w10c = (1 - fx1) * fy0, w10d = fx1 * fy0;
+  const w00a = (1 - fx0) * (1 - fy0), w00b = fx0 * (1 - fy0), w00c = (1 - fx0) * fy0, w00d = fx0 * fy0;
+  const area = (u1 - u0) * (v1 - v0);
+  for (let c = 0; c < channels; c++) {
+    // Summed in this order, term by term, so the result does not depend on how the loop is written.
+    let sum = 0 + (w11a * table[b11 + c] + w11b * table[c11 + c] + w11c * table[d11 + c] + w11d * table[e11 + c]);
+    sum -= w01a * table[b01 + c] + w01b * table[c01 + c] + w01c * table[d01 + c] + w01d * table[e01 + c];
+    sum -= w10a * table[b10 + c] + w10b * table[c10 + c] + w10c * table[d10 + c] + w10d * table[e10 + c];
+    sum += w00a * table[b00 + c] + w00b * table[c00 + c] + w00c * table[d00 + c] + w00d * table[e00 + c];
+    out[dst + c] = sum / area;
+  }
 }

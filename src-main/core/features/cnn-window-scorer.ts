@@ -93,10 +93,19 @@ export class CnnWindowScorer implements WindowScorer {
   }
 
   async features(image: GrayImage, windows: readonly Box[]): Promise<Float32Array> {
-    return this.mode === 'roi' ? this.pooled(image, windows) : this.cropped(image, windows);
+    if (this.mode !== 'roi') return this.cropped(image, windows);
+    const out = new Float32Array(windows.length * this.featureDim);
+    await this.pooled(image, windows, out, 0, this.featureDim);
+    return out;
   }
 
-  private async pooled(image: GrayImage, windows: readonly Box[]): Promise<Float32Array> {
+  async featuresInto(image: GrayImage, windows: readonly Box[], out: Float32Array, offset: number, rowStride: number): Promise<void> {
+    if (this.mode === 'roi') return this.pooled(image, windows, out, offset, rowStride);
+    const x = await this.cropped(image, windows);
+    for (let i = 0; i < windows.length; i++) out.set(x.subarray(i * this.featureDim, (i + 1) * this.featureDim), offset + i * rowStride);
+  }
+
+  private async pooled(image: GrayImage, windows: readonly Box[], out: Float32Array, offset: number, rowStride: number): Promise<void> {
     const [target] = this.entry.inputSize;
     const byLevel = new Map<number, number[]>();
     windows.forEach((w, i) => {
@@ -106,7 +115,6 @@ export class CnnWindowScorer implements WindowScorer {
       else byLevel.set(level, [i]);
     });
     const levels = this.maps.get(image, () => new Map());
-    const out = new Float32Array(windows.length * this.featureDim);
     for (const [level, indices] of byLevel) {
       let pending = levels.get(level);
       if (!pending) {
@@ -114,9 +122,8 @@ export class CnnWindowScorer implements WindowScorer {
         levels.set(level, pending);
       }
       const map = await pending;
-      for (const i of indices) roiAveragePool(map, [windows[i]], out, i * this.featureDim);
+      for (const i of indices) roiAveragePool(map, [windows[i]], out, offset + i * rowStride, rowStride);
     }
-    return out;
   }
 
   private async cropped(image: GrayImage, windows: readonly Box[]): Promise<Float32Array> {

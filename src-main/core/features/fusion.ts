@@ -19,6 +19,16 @@ export class FusionScorer implements WindowScorer {
   }
 
   async features(image: GrayImage, windows: readonly Box[]): Promise<Float32Array> {
+    if (this.parts.every((p) => p.featuresInto)) {
+      // Each family fills its columns of the one matrix: no per-family blocks to allocate and copy.
+      const out = new Float32Array(windows.length * this.featureDim);
+      let col = 0;
+      for (const p of this.parts) {
+        await p.featuresInto!(image, windows, out, col, this.featureDim);
+        col += p.featureDim;
+      }
+      return out;
+    }
     const blocks: Float32Array[] = [];
     for (const p of this.parts) blocks.push(await p.features(image, windows));
     return concatColumns(blocks, this.parts.map((p) => p.featureDim), windows.length);

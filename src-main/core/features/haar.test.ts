@@ -184,6 +184,24 @@ describe('haarFeatures', () => {
     expect(out.subarray(0, set.length)).toEqual(haarFeatures(ii, [windows[0]]));
   });
 
+  it('writes rows at an offset and stride into a wider matrix, leaving the other columns alone', () => {
+    const windows: HaarWindow[] = [
+      { x: 3, y: 4, w: 50, h: 31 },
+      { x: 20, y: 9, w: 25, h: 60 },
+    ];
+    const stride = set.length + 7;
+    const buf = new Float32Array(5 + windows.length * stride).fill(-99);
+    haarFeatures(ii, windows, buf, 5, stride);
+    const packed = haarFeatures(ii, windows);
+    windows.forEach((_, i) => {
+      expect(buf.subarray(5 + i * stride, 5 + i * stride + set.length)).toEqual(packed.subarray(i * set.length, (i + 1) * set.length));
+      expect(Array.from(buf.subarray(5 + i * stride + set.length, 5 + (i + 1) * stride))).toEqual(new Array(7).fill(-99));
+    });
+    expect(Array.from(buf.subarray(0, 5))).toEqual(new Array(5).fill(-99));
+    expect(() => haarFeatures(ii, windows, new Float32Array(stride + set.length - 1), 0, stride)).toThrow(/need/);
+    expect(() => haarFeatures(ii, windows, buf, 0, set.length - 1)).toThrow(/row stride/);
+  });
+
   it('is invariant to a gain and offset of the patch, and flips sign when the contrast is inverted', () => {
     const base = randomImage(60, 50, 99, 30, 140);
     const scaled = { ...base, data: base.data.map((v) => 2 * v - 40) };

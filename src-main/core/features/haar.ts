@@ -96,21 +96,29 @@ function checkWindow(win: HaarWindow, index: number, width: number, height: numb
  * (p - mean) / std over its positive cells minus that over its negative cells. Taking means rather than
  * sums keeps cells comparable when rounding makes them differ by a pixel, and makes values independent
  * of window size; the window mean cancels in the difference, so only the std needs computing.
+ *
+ * Window i's features start at `outOffset + i * rowStride` (default: packed rows), so they can be
+ * written straight into one block of a wider matrix (fusion's concatenated families).
  */
-export function haarFeatures(ii: IntegralImages, windows: ArrayLike<HaarWindow>, out?: Float32Array): Float32Array {
+export function haarFeatures(ii: IntegralImages, windows: ArrayLike<HaarWindow>, out?: Float32Array, outOffset = 0, rowStride?: number): Float32Array {
   const set = compiledSet();
   const nF = set.count;
   const nW = windows.length;
+  const rs = rowStride ?? nF;
   const { width, height } = ii;
   const stride = width + 1;
   if (ii.ii.length !== stride * (height + 1) || ii.ii2.length !== ii.ii.length) {
     throw new SonoError('BAD_INPUT', `Integral images do not match the stated ${width}x${height} size`);
   }
-  const result = out ?? new Float32Array(nW * nF);
-  if (result.length < nW * nF) {
+  if (!Number.isInteger(rs) || rs < nF || !Number.isInteger(outOffset) || outOffset < 0) {
+    throw new SonoError('BAD_INPUT', `Output offset ${outOffset} and row stride ${rs} must be whole numbers, the stride at least the ${nF} features`);
+  }
+  const result = out ?? new Float32Array(outOffset + nW * rs);
+  const needed = nW === 0 ? 0 : outOffset + (nW - 1) * rs + nF;
+  if (result.length < needed) {
     throw new SonoError(
       'BAD_INPUT',
-      `Output buffer holds ${result.length} values but ${nW} windows x ${nF} features need ${nW * nF}`,
+      `Output buffer holds ${result.length} values but ${nW} windows x ${nF} features need ${needed}`,
     );
   }
   for (let i = 0; i < nW; i++) checkWindow(windows[i], i, width, height);
@@ -124,7 +132,7 @@ export function haarFeatures(ii: IntegralImages, windows: ArrayLike<HaarWindow>,
 
   for (let i = 0; i < nW; i++) {
     const win = windows[i];
-    const base = i * nF;
+    const base = outOffset + i * rs;
     for (let u = 0; u <= HAAR_BASE; u++) {
       col[u] = win.x + Math.round((u * win.w) / HAAR_BASE);
       row[u] = (win.y + Math.round((u * win.h) / HAAR_BASE)) * stride;
