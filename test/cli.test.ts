@@ -63,7 +63,8 @@ describe('sonotl command line', () => {
         holder.on('exit', (code) => reject(new Error(`holder exited ${code}`)));
       });
       const r = sonotl(['info', dir]);
-      expect(r.status).toBe(1);
+      // Seen once in a full run on a loaded machine (info exited 0); say what the holder was doing then.
+      expect(r.status, `info: ${r.stdout} ${r.stderr}; holder exit code ${holder.exitCode}, signal ${holder.signalCode}`).toBe(1);
       expect(r.stderr).toMatch(/project .*locked is open in another window or process/);
     } finally {
       holder.kill('SIGKILL');

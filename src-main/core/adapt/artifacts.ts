@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { useCpuBackend } from '../ml/cpu-backend.js';
+import { ensureBackend } from '../ml/cpu-backend.js';
 import { SonoError } from '../errors.js';
 
 export interface PlainModel {
@@ -37,6 +37,5 @@ export function fromPlainModel(p: PlainModel): Promise<tfl.LayersModel> {
  * tfjs would pick the highest-priority registered one, which may be WASM and not yet initialised.
  */
 export async function ensureModelBackend(): Promise<void> {
-  if (tf.engine().backendName) return;
-  await useCpuBackend('loading a model');
+  await ensureBackend('loading a model');
 }

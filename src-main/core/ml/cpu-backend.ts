@@ -22,3 +22,13 @@ export async function useCpuBackend(purpose: string): Promise<void> {
   const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | undefined;
   if (cpu && typeof cpu.firstUse === 'boolean') cpu.firstUse = false;
 }
+
+/**
+ * Keeps the backend this thread already chose (WASM in a training worker, CPU elsewhere) and starts the
+ * CPU one only when none was chosen yet, so that loading a model never meets a registered but
+ * uninitialised WASM backend.
+ */
+export async function ensureBackend(purpose: string): Promise<void> {
+  if (tf.engine().backendName) return;
+  await useCpuBackend(purpose);
+}

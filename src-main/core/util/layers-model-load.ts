@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { SonoError, errorMessage, type ErrorCode } from '../errors.js';
+import { ensureBackend } from '../ml/cpu-backend.js';
 import type { LayersModelJson } from './layers-model-json.js';
 
 export async function buildLayersModel(
@@ -17,6 +18,8 @@ export async function buildLayersModel(
   // tfjs reads the whole ArrayBuffer: a view into a larger one (a Node Buffer from the pool) is cut out.
   const whole = weights.byteOffset === 0 && weights.byteLength === weights.buffer.byteLength;
   const weightData = (whole ? weights.buffer : weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength)) as ArrayBuffer;
+  // Outside the try: a backend that cannot start is not a damaged model file.
+  await ensureBackend(`loading ${source}`);
   try {
     return await tfl.loadLayersModel(
       tf.io.fromMemory({
