@@ -19,10 +19,10 @@ import {
   undo,
   undoState,
   updateAnnotation,
-  type NewImage,
   type Project,
 } from './index.js';
 import { SCHEMA_VERSION } from './schema.js';
+import { newImage as image } from './new-image.test-util.js';
 
 const dirs: string[] = [];
 const open: Project[] = [];
@@ -46,25 +46,6 @@ function reopen(p: Project): Project {
   return q;
 }
 
-function image(name: string, extra: Partial<NewImage> = {}): NewImage {
-  return {
-    sourceSha256: name.padEnd(64, '0'),
-    sourceName: name,
-    frame: 0,
-    fileSha256: name.padEnd(64, '0'),
-    fileExt: 'png',
-    originalName: name,
-    width: 100,
-    height: 80,
-    channels: 1,
-    bitDepth: 8,
-    subject: null,
-    split: null,
-    modality: 'US',
-    metadata: {},
-    ...extra,
-  };
-}
 
 afterEach(() => {
   for (const p of open.splice(0)) p.close();

@@ -3,31 +3,14 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRun, DB_FILE, insertImage, listRunLosses, openProject, saveRunLosses, type NewImage, type Project } from '../project/index.js';
+import { createRun, DB_FILE, insertImage, listRunLosses, openProject, saveRunLosses, type Project } from '../project/index.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../project/schema.js';
 import { getDetection, listDetections, listDetectionWindows, saveDetections } from './store.js';
+import { newImage as image } from '../project/new-image.test-util.js';
 
 let dir: string;
 const open: Project[] = [];
 
-function image(name: string): NewImage {
-  return {
-    sourceSha256: name.padEnd(64, '0'),
-    sourceName: name,
-    frame: 0,
-    fileSha256: name.padEnd(64, '0'),
-    fileExt: 'png',
-    originalName: name,
-    width: 100,
-    height: 80,
-    channels: 1,
-    bitDepth: 8,
-    subject: null,
-    split: null,
-    modality: 'US',
-    metadata: {},
-  };
-}
 
 function project(): Project {
   const p = openProject(join(dir, `p${open.length}`), { create: true });
