@@ -52,9 +52,11 @@ describe('sonotl command line', () => {
   it('refuses a project that another process holds, naming the reason', async () => {
     const dir = join(work, 'locked');
     expect(sonotl(['init', dir]).status).toBe(0);
+    // The holder keeps its project referenced: an unreferenced better-sqlite3 connection is closed when
+    // garbage-collected, which released the lock at random moments and let `info` succeed.
     const holder = spawn(
       process.execPath,
-      ['--input-type=module', '-e', `const { openProject } = await import(${JSON.stringify(join(ROOT, 'dist/src-main/core/project/open.js'))}); openProject(${JSON.stringify(dir)}); console.log('held'); setInterval(() => {}, 1000);`],
+      ['--input-type=module', '-e', `const { openProject } = await import(${JSON.stringify(join(ROOT, 'dist/src-main/core/project/open.js'))}); globalThis.held = openProject(${JSON.stringify(dir)}); console.log('held'); setInterval(() => {}, 1000);`],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {
