@@ -4,6 +4,7 @@ import { nextFiveSmooth } from './fft-mixed-radix.js';
 import { assertFloatImage, type FloatImage } from './float-image.js';
 import { logGaborBank } from './log-gabor-bank.js';
 import { reflectPad } from './reflect-pad.js';
+import { valueRange } from './resample.js';
 import { histogramMode, median } from './robust-stats.js';
 
 /**
@@ -279,23 +280,13 @@ function finish(
   return { width: w, height: h, magnitude, minMoment, energySum, orientation, noiseThresholds };
 }
 
-function intensityRange(data: Float32Array): number {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return hi - lo;
-}
-
 export function phaseCongruency(img: FloatImage, params?: Partial<PhaseCongruencyParams>): PhaseCongruencyResult {
   assertFloatImage(img, 'phase congruency');
   const p = resolveParams(params);
   const { width: w, height: h } = img;
   const n = w * h;
-  const range = intensityRange(img.data);
+  const [lo, hi] = valueRange(img.data);
+  const range = hi - lo;
   const eps = EPSILON * (range > 0 ? range : 1);
 
   // One longest wavelength of mirrored margin on every side, rounded up to a size the FFT takes.
