@@ -17,14 +17,22 @@ export interface Estimate {
   hi: number | null;
 }
 
-/** One row of the paper's Table 1: one run (method) on one evaluation set, with its intervals. */
-export interface Table1Entry {
+/** What Table 1 and the loss curves show of a run to label and colour it. */
+export interface RunLabel {
   runId: string;
   method: string;
   backbone: string | null;
   level: RunRecord['level'];
   status: RunRecord['status'];
   createdAt: string;
+}
+
+function runLabel(run: RunRecord): RunLabel {
+  return { runId: run.id, method: run.method, backbone: run.backbone, level: run.level, status: run.status, createdAt: run.createdAt };
+}
+
+/** One row of the paper's Table 1: one run (method) on one evaluation set, with its intervals. */
+export interface Table1Entry extends RunLabel {
   scope: string;
   n: number;
   failures: number;
@@ -63,12 +71,7 @@ export function table1Entries(project: Project, runIds?: readonly string[]): Tab
         .filter((d): d is number => d !== null)
         .sort((a, b) => a - b);
       out.push({
-        runId: run.id,
-        method: run.method,
-        backbone: run.backbone,
-        level: run.level,
-        status: run.status,
-        createdAt: run.createdAt,
+        ...runLabel(run),
         scope,
         n: metrics.get('n')?.value ?? dice.length,
         failures: metrics.get('failures')?.value ?? dice.filter((d) => d < FAILURE_DICE).length,
@@ -182,13 +185,7 @@ export function detectionWindows(project: Project, detectionId: number): Detecti
 }
 
 /** A run's stored per-epoch losses, with what Compare needs to label and colour its curves. */
-export interface LossCurves {
-  runId: string;
-  method: string;
-  backbone: string | null;
-  level: RunRecord['level'];
-  status: RunRecord['status'];
-  createdAt: string;
+export interface LossCurves extends RunLabel {
   networks: NetworkLosses[];
 }
 
@@ -201,8 +198,7 @@ export function lossCurves(project: Project, runIds?: readonly string[]): LossCu
   return listRunLosses(project, runIds)
     .filter((l) => runs.has(l.runId))
     .map((l) => {
-      const r = runs.get(l.runId)!;
-      return { runId: r.id, method: r.method, backbone: r.backbone, level: r.level, status: r.status, createdAt: r.createdAt, networks: l.networks };
+      return { ...runLabel(runs.get(l.runId)!), networks: l.networks };
     })
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.runId.localeCompare(b.runId));
 }
