@@ -100,6 +100,21 @@ export function makeImage(id: number, over: Partial<ImageSummary> = {}): ImageSu
   };
 }
 
+/** A study job the fake has just started: the fields every start, restart and resume shares. */
+function runningJob(fields: Pick<StudyJob, 'job' | 'methods' | 'unavailable' | 'config' | 'quick' | 'restartOf' | 'resumeOf' | 'runIds'>): StudyJob {
+  return {
+    ...fields,
+    project: '/fake/project',
+    state: 'running',
+    startedAt: '2025-01-01T00:00:00.000Z',
+    finishedAt: null,
+    progress: null,
+    loss: [],
+    error: null,
+    reportDir: '/fake/project/reports/x',
+  };
+}
+
 export function createFakeBackend(imageCount = 3): FakeBackend {
   const listeners = new Set<(e: ProgressEvent) => void>();
   const done = new Map<number, Edit[]>();
@@ -268,10 +283,8 @@ export function createFakeBackend(imageCount = 3): FakeBackend {
         const n = fake.runs.length;
         const runIds = methods.filter((m: string) => !fake.unavailable[m]).map((_: string, k: number) => `r-fake-${n + k + 1}`);
         for (const [k, id] of runIds.entries()) fake.runs.push(makeRun(id, { method: methods[k], status: 'running', finishedAt: null }));
-        fake.job = {
+        fake.job = runningJob({
           job: `study-fake-${n + 1}`,
-          project: '/fake/project',
-          state: 'running',
           methods,
           unavailable: methods.filter((m: string) => fake.unavailable[m]).map((m: string) => ({ method: m, reason: fake.unavailable[m] })),
           config: { folds: i.folds ?? 3, split: i.split ?? 'kfold', backbone: i.backbone ?? 'mobilenet_v2_0.35_224' } as StudyJob['config'],
@@ -279,13 +292,7 @@ export function createFakeBackend(imageCount = 3): FakeBackend {
           restartOf: method === 'runs.restart' ? i.runId : null,
           resumeOf: null,
           runIds,
-          startedAt: '2025-01-01T00:00:00.000Z',
-          finishedAt: null,
-          progress: null,
-          loss: [],
-          error: null,
-          reportDir: '/fake/project/reports/x',
-        };
+        });
         return { ...fake.job };
       }
       case 'runs.resume': {
@@ -295,10 +302,8 @@ export function createFakeBackend(imageCount = 3): FakeBackend {
         if (run.status !== 'cancelled' && run.status !== 'interrupted' && run.status !== 'failed') throw new Error(`the study of run ${i.runId} cannot be resumed (${run.status})`);
         run.status = 'running';
         run.error = null;
-        fake.job = {
+        fake.job = runningJob({
           job: `study-fake-${fake.runs.length + 1}`,
-          project: '/fake/project',
-          state: 'running',
           methods: [run.method] as StudyJob['methods'],
           unavailable: [],
           config: { folds: 3, split: 'kfold', backbone: run.backbone ?? 'mobilenet_v2_0.35_224' } as StudyJob['config'],
@@ -306,13 +311,7 @@ export function createFakeBackend(imageCount = 3): FakeBackend {
           restartOf: null,
           resumeOf: i.runId,
           runIds: [run.id],
-          startedAt: '2025-01-01T00:00:00.000Z',
-          finishedAt: null,
-          progress: null,
-          loss: [],
-          error: null,
-          reportDir: '/fake/project/reports/x',
-        };
+        });
         return { ...fake.job };
       }
       case 'runs.cancel':
