@@ -7,6 +7,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ensureBackend } from '../ml/cpu-backend.js';
 import { SonoError } from '../errors.js';
+import { loadRunModel, saveRunModel } from '../project/models.js';
+import type { Project } from '../project/open.js';
 
 export interface PlainModel {
   modelTopology: object;
@@ -38,4 +40,25 @@ export function fromPlainModel(p: PlainModel): Promise<tfl.LayersModel> {
  */
 export async function ensureModelBackend(): Promise<void> {
   await ensureBackend('loading a model');
+}
+
+/** A run's stored model `name` as a plain model (the form training state and worker messages carry). */
+export async function loadRunPlain(project: Project, runId: string, name: string): Promise<PlainModel> {
+  const model = await loadRunModel(project, runId, name);
+  try {
+    return await toPlainModel(model);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Stores a plain model under each of `names` of the run, with the same metadata. */
+export async function saveRunPlain(project: Project, runId: string, names: readonly string[], plain: PlainModel, meta: object): Promise<void> {
+  await ensureModelBackend();
+  const model = await fromPlainModel(plain);
+  try {
+    for (const name of names) await saveRunModel(project, runId, name, model, meta as Record<string, unknown>);
+  } finally {
+    model.dispose();
+  }
 }

@@ -9,9 +9,9 @@
 import { loadBackbone } from '../backbones/locate.js';
 import { getBackbone } from '../backbones/registry.js';
 import { errorMessage, isSonoError, SonoError } from '../errors.js';
-import { createRun, getRun, getStoredModel, loadRunModel, saveRunLosses, saveRunModel, setRunStatus, type Project } from '../project/index.js';
+import { createRun, getRun, getStoredModel, saveRunLosses, saveRunModel, setRunStatus, type Project } from '../project/index.js';
 import { loadStudyInputs } from '../study/inputs.js';
-import { ensureModelBackend, fromPlainModel, toPlainModel, type PlainModel } from './artifacts.js';
+import { ensureModelBackend, fromPlainModel, loadRunPlain, saveRunPlain } from './artifacts.js';
 import { checkFinetunable, type AdaptLevel } from './levels.js';
 import { checkTrainWorkers } from './grad-pool.js';
 import { pruneOptimizerStates, readOptimizerState, writeOptimizerState, type OptimizerRef } from './optimizer-store.js';
@@ -83,24 +83,6 @@ export function trainingImages(project: Project, category: string | null): { cat
 }
 
 
-async function saveClassifier(project: Project, runId: string, plain: PlainModel, names: string[], meta: CheckpointMeta): Promise<void> {
-  await ensureModelBackend();
-  const model = await fromPlainModel(plain);
-  try {
-    for (const name of names) await saveRunModel(project, runId, name, model, meta as unknown as Record<string, unknown>);
-  } finally {
-    model.dispose();
-  }
-}
-
-async function storedPlain(project: Project, runId: string, name: string): Promise<PlainModel> {
-  const model = await loadRunModel(project, runId, name);
-  try {
-    return await toPlainModel(model);
-  } finally {
-    model.dispose();
-  }
-}
 
 export async function runFinetune(project: Project, opts: FinetuneRunOptions): Promise<FinetuneRunResult> {
   if (opts.workers !== undefined) checkTrainWorkers(opts.workers);
@@ -126,8 +108,8 @@ export async function runFinetune(project: Project, opts: FinetuneRunOptions): P
     params = resolveFinetuneParams({ epochs: opts.params?.epochs }, meta?.params ?? resolveFinetuneParams(config.params ?? {}));
     if (stored && meta) {
       await ensureModelBackend();
-      const checkpoint = await storedPlain(project, run.id, 'checkpoint');
-      const best = getStoredModel(project, `${run.id}/best`) ? await storedPlain(project, run.id, 'best') : null;
+      const checkpoint = await loadRunPlain(project, run.id, 'checkpoint');
+      const best = getStoredModel(project, `${run.id}/best`) ? await loadRunPlain(project, run.id, 'best') : null;
       const optimizer = meta.optimizer ? readOptimizerState(project, run.id, 'checkpoint', meta.optimizer) : null;
       start = { checkpoint, best, state: meta.state, optimizer };
     }
@@ -165,7 +147,7 @@ export async function runFinetune(project: Project, opts: FinetuneRunOptions): P
         onStart: (info) => setRunStatus(project, runId, 'running', { backend: backendLabel(info.backend) }),
         onCheckpoint: async (c) => {
           const optimizer = writeOptimizerState(project, runId, 'checkpoint', c.optimizer);
-          await saveClassifier(project, runId, c.classifier, c.best ? ['checkpoint', 'best'] : ['checkpoint'], metaOf(c.state, optimizer));
+          await saveRunPlain(project, runId, c.best ? ['checkpoint', 'best'] : ['checkpoint'], c.classifier, metaOf(c.state, optimizer));
           pruneOptimizerStates(project, runId, 'checkpoint', optimizer);
           // Every epoch, so a cancelled or failed run keeps the curve up to its last checkpoint.
           saveRunLosses(project, runId, 'final', c.state.history);

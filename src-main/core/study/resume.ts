@@ -8,11 +8,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { relative } from 'node:path';
-import { ensureModelBackend, fromPlainModel, toPlainModel, type PlainModel } from '../adapt/artifacts.js';
+import { ensureModelBackend, loadRunPlain, saveRunPlain } from '../adapt/artifacts.js';
 import { pruneOptimizerStates, readOptimizerState, writeOptimizerState, type OptimizerRef } from '../adapt/optimizer-store.js';
 import type { TrainState } from '../adapt/train.js';
 import { errorMessage, SonoError } from '../errors.js';
-import { deleteRunModel, getRun, getStoredModel, listRunModels, listRuns, loadRunModel, saveRunModel, setRunStatus, type Project, type RunRecord } from '../project/index.js';
+import { deleteRunModel, getRun, getStoredModel, listRunModels, listRuns, setRunStatus, type Project, type RunRecord } from '../project/index.js';
 import { sha256Hex } from '../util/hash.js';
 import { networkName, type FinetunedNetwork, type FoldCheckpoint, type ResumeFrom } from './compute.js';
 import { resolveStudyConfig, type Method, type StudyConfig } from './config.js';
@@ -102,24 +102,6 @@ interface CheckpointMeta {
 const checkpointName = (name: string) => `${name}-checkpoint`;
 const bestName = (name: string) => `${name}-best`;
 
-async function plainOf(project: Project, runId: string, name: string): Promise<PlainModel> {
-  const model = await loadRunModel(project, runId, name);
-  try {
-    return await toPlainModel(model);
-  } finally {
-    model.dispose();
-  }
-}
-
-async function savePlain(project: Project, runId: string, names: string[], plain: PlainModel, meta: Record<string, unknown>): Promise<void> {
-  await ensureModelBackend();
-  const model = await fromPlainModel(plain);
-  try {
-    for (const name of names) await saveRunModel(project, runId, name, model, meta);
-  } finally {
-    model.dispose();
-  }
-}
 
 /**
  * Stores a fold network as soon as it is trained, as its run's 'fold-<k>' (or 'final'), with everything
@@ -128,7 +110,7 @@ async function savePlain(project: Project, runId: string, names: string[], plain
 export async function saveFoldNetwork(project: Project, runId: string, net: FinetunedNetwork): Promise<void> {
   const { model, ...meta } = net;
   const name = networkName(net);
-  await savePlain(project, runId, [name], model, meta as unknown as Record<string, unknown>);
+  await saveRunPlain(project, runId, [name], model, meta);
   setRunStatus(project, runId, 'running', { backend: net.backend });
   deleteRunModel(project, runId, checkpointName(name));
   deleteRunModel(project, runId, bestName(name));
@@ -139,7 +121,7 @@ export async function saveFoldCheckpoint(project: Project, runId: string, name: 
   const ck = checkpointName(name);
   const optimizer = c.optimizer ? writeOptimizerState(project, runId, ck, c.optimizer) : null;
   const meta: CheckpointMeta = { state: c.state, optimizer };
-  await savePlain(project, runId, c.best ? [ck, bestName(name)] : [ck], c.checkpoint, meta as unknown as Record<string, unknown>);
+  await saveRunPlain(project, runId, c.best ? [ck, bestName(name)] : [ck], c.checkpoint, meta);
   if (optimizer) pruneOptimizerStates(project, runId, ck, optimizer);
 }
 
@@ -160,16 +142,16 @@ export async function storedFinetuning(project: Project, levelRuns: Map<string, 
         if (meta.method !== level || meta.backbone !== backbone || !Array.isArray(meta.history)) {
           throw new SonoError('CORRUPT', `stored network ${name} of run ${runId} does not describe a ${level} network of ${backbone}; restart the study instead`, runId);
         }
-        from.networks.push({ ...meta, model: await plainOf(project, runId, name) });
+        from.networks.push({ ...meta, model: await loadRunPlain(project, runId, name) });
       }
       for (const name of models.filter((n) => n.endsWith('-checkpoint'))) {
         const fold = name.slice(0, -'-checkpoint'.length);
         if (!FOLD_NETWORK.test(fold) || models.includes(fold)) continue;
         await ensureModelBackend();
         const meta = getStoredModel(project, `${runId}/${name}`)!.metadata as unknown as CheckpointMeta;
-        const best = models.includes(bestName(fold)) ? await plainOf(project, runId, bestName(fold)) : null;
+        const best = models.includes(bestName(fold)) ? await loadRunPlain(project, runId, bestName(fold)) : null;
         from.checkpoints[`${level}/${fold}`] = {
-          checkpoint: await plainOf(project, runId, name),
+          checkpoint: await loadRunPlain(project, runId, name),
           best,
           state: meta.state,
           optimizer: meta.optimizer ? readOptimizerState(project, runId, name, meta.optimizer) : null,
